@@ -1,1 +1,248 @@
-console.log("soutu")
+// `soutu` command line: a thin shell over the core Library facade. Human-friendly output by default,
+// one JSON document as the last stdout line with --json, a progress bar on stderr when it is a terminal.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import path from 'node:path';
+import type { IndexProgress, SearchHit, SearchOptions } from '../shared/types.js';
+import { Library, type LibraryOptions } from '../main/core/library/library.js';
+import { MODEL_CATALOG, findCatalogModel } from '../main/core/embed/model-catalog.js';
+import { downloadModel, type DownloadProgress } from '../main/core/embed/model-download.js';
+import { defaultModelsDir, importModel, listModels, resolveModel } from '../main/core/embed/model-store.js';
+import { ProgressBar } from './progress-bar.js';
+
+const program = new Command();
+program
+  .name('soutu')
+  .description('Soutu (搜图): search your photo folders by meaning, on your own machine.')
+  .version(process.env.SOUTU_VERSION ?? '0.1.0')
+  .showHelpAfterError('(run "soutu --help" for usage)');
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+}
+function dateMs(v: string): number {
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new InvalidArgumentError('expected a date such as 2023-06-01');
+  return t;
+}
+function score(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < -1 || n > 1) throw new InvalidArgumentError('expected a number between -1 and 1');
+  return n;
+}
+
+interface CommonOpts {
+  library: string;
+  model?: string;
+  json?: boolean;
+  device?: 'auto' | 'cpu' | 'gpu';
+  threads?: number;
+  hubHost?: string;
+  modelsDir?: string;
+}
+
+const libraryOption = new Option('-l, --library <dir>', 'library folder (index, thumbnails, settings)').makeOptionMandatory();
+const modelOption = new Option('-m, --model <id|folder>', 'model: a catalog id (see "soutu models list") or a model folder');
+const deviceOption = new Option('--device <device>', 'where the model runs').choices(['auto', 'cpu', 'gpu']).default('auto');
+const threadsOption = new Option('--threads <n>', 'ONNX Runtime threads (default: all cores)').argParser(positiveInt);
+const hubOption = new Option('--hub-host <url>', 'model download host or mirror (default: SOUTU_HUB_HOST or huggingface.co)');
+const modelsDirOption = new Option('--models-dir <dir>', 'where models are kept (default: SOUTU_MODELS_DIR or the user data folder)');
+
+function libOptions(o: CommonOpts, extra: Partial<LibraryOptions> = {}): LibraryOptions {
+  return {
+    model: o.model,
+    device: o.device,
+    threads: o.threads,
+    hubHost: o.hubHost ?? process.env.SOUTU_HUB_HOST,
+    modelsDir: o.modelsDir,
+    ...extra,
+  };
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+function downloadReporter(json: boolean | undefined): (p: DownloadProgress) => void {
+  const bar = new ProgressBar(process.stderr, !json);
+  return (p) => bar.update(p.percent ?? 0, `${p.model} ${p.file} ${(p.bytes / 1e6).toFixed(1)}${p.total ? '/' + (p.total / 1e6).toFixed(1) : ''} MB`);
+}
+
+async function withLibrary<T>(o: CommonOpts, extra: Partial<LibraryOptions>, fn: (lib: Library) => Promise<T>): Promise<T> {
+  const lib = await Library.open(o.library, libOptions(o, extra));
+  lib.on('warning', (m) => process.stderr.write(`soutu: ${m}\n`));
+  try {
+    return await fn(lib);
+  } finally {
+    await lib.close();
+  }
+}
+
+function formatHits(hits: SearchHit[]): string {
+  if (hits.length === 0) return 'No matches.';
+  return hits.map((h, i) => `${String(i + 1).padStart(3)}  ${h.score.toFixed(3)}  ${h.path}`).join('\n');
+}
+
+program
+  .command('index')
+  .description('index photo folders (added to the library) and keep them up to date')
+  .argument('<folder...>', 'photo folders')
+  .addOption(libraryOption)
+  .addOption(modelOption)
+  .addOption(deviceOption)
+  .addOption(threadsOption)
+  .addOption(hubOption)
+  .addOption(modelsDirOption)
+  .option('--batch-size <n>', 'images per inference batch', positiveInt)
+  .option('--json', 'print a JSON report as the last line')
+  .action(async (folders: string[], o: CommonOpts & { batchSize?: number }) => {
+    const controller = new AbortController();
+    let interrupted = 0;
+    process.on('SIGINT', () => {
+      if (++interrupted > 1) process.exit(130);
+      process.stderr.write('\nsoutu: stopping after the current batch (Ctrl+C again to quit now)…\n');
+      controller.abort();
+    });
+    const report = await withLibrary(o, { allowDownload: true }, async (lib) => {
+      lib.on('download', downloadReporter(o.json));
+      const bar = new ProgressBar(process.stderr, !o.json);
+      const onProgress = (p: IndexProgress) => {
+        if (p.phase === 'scanning') bar.update(null, `scanning… ${p.found} photos found`);
+        else {
+          const todo = p.found - p.unchanged - p.moved;
+          const pct = todo > 0 ? (p.done / todo) * 100 : 100;
+          const eta = p.etaSeconds !== null ? ` ETA ${Math.floor(p.etaSeconds / 60)}:${String(p.etaSeconds % 60).padStart(2, '0')}` : '';
+          bar.update(pct, `${p.done}/${todo}  ${p.rate.toFixed(1)}/s${eta}  failed ${p.failed}`);
+        }
+      };
+      const r = await lib.index({ roots: folders, signal: controller.signal, onProgress, batchSize: o.batchSize });
+      bar.done();
+      return r;
+    });
+    if (o.json) {
+      printJson(report);
+      return;
+    }
+    const lines = [
+      `${report.cancelled ? 'Stopped' : 'Done'} in ${report.seconds.toFixed(1)} s with ${report.model}:`,
+      `  ${report.indexed} indexed, ${report.unchanged} unchanged, ${report.moved} moved, ${report.removed} removed, ${report.failed.length} failed`,
+    ];
+    for (const f of report.failed) lines.push(`  ✗ ${f.path}: ${f.error}`);
+    for (const r of report.offlineRoots) lines.push(`  ⚠ ${r} is offline; its photos are kept.`);
+    for (const p of report.problems.filter((x) => x.kind !== 'not-found')) lines.push(`  ⚠ ${p.path}: ${p.message}`);
+    console.log(lines.join('\n'));
+  });
+
+function searchOptions(o: {
+  limit?: number; offset?: number; minScore?: number; folder?: string[]; from?: number; to?: number; format?: string[]; minSize?: number;
+}): SearchOptions {
+  const filters = {
+    ...(o.folder ? { folders: o.folder.map((f) => path.resolve(f)) } : {}),
+    ...(o.from !== undefined ? { from: o.from } : {}),
+    ...(o.to !== undefined ? { to: o.to } : {}),
+    ...(o.format ? { formats: o.format } : {}),
+    ...(o.minSize !== undefined ? { minSize: o.minSize } : {}),
+  };
+  return { limit: o.limit ?? 20, offset: o.offset ?? 0, minScore: o.minScore, filters: Object.keys(filters).length ? filters : undefined };
+}
+
+function addSearchOptions(cmd: Command): Command {
+  return cmd
+    .addOption(libraryOption)
+    .addOption(modelOption)
+    .addOption(deviceOption)
+    .addOption(threadsOption)
+    .addOption(modelsDirOption)
+    .option('-n, --limit <n>', 'number of results (default 20)', positiveInt)
+    .option('--offset <n>', 'skip this many results', nonNegativeInt)
+    .option('--min-score <s>', 'only results at or above this cosine score', score)
+    .option('--folder <dir...>', 'only photos inside these folders')
+    .option('--from <date>', 'taken on or after this date', dateMs)
+    .option('--to <date>', 'taken on or before this date', dateMs)
+    .option('--format <fmt...>', 'only these formats (jpeg png heif …)')
+    .option('--min-size <px>', 'only photos whose shorter side is at least this many pixels', positiveInt)
+    .option('--json', 'print a JSON array of hits');
+}
+
+addSearchOptions(program.command('search').description('find photos by a text description (中文 or English)').argument('<text>', 'what to look for'))
+  .action(async (text: string, o: CommonOpts & Parameters<typeof searchOptions>[0]) => {
+    const hits = await withLibrary(o, { readOnly: true }, (lib) => lib.search(text, searchOptions(o)));
+    if (o.json) printJson(hits);
+    else console.log(formatHits(hits));
+  });
+
+addSearchOptions(program.command('similar').description('find photos that look like an image file').argument('<image-file>', 'a photo'))
+  .action(async (file: string, o: CommonOpts & Parameters<typeof searchOptions>[0]) => {
+    const hits = await withLibrary(o, { readOnly: true }, (lib) => lib.similar({ kind: 'path', path: path.resolve(file) }, searchOptions(o)));
+    if (o.json) printJson(hits);
+    else console.log(formatHits(hits));
+  });
+
+program
+  .command('status')
+  .description('what the library holds: photos, folders, model, failures')
+  .addOption(libraryOption)
+  .addOption(modelsDirOption)
+  .option('--json', 'print JSON')
+  .action(async (o: CommonOpts) => {
+    const out = await withLibrary(o, { readOnly: true }, async (lib) => ({ ...(await lib.status()), failed: lib.failures() }));
+    if (o.json) {
+      printJson(out);
+      return;
+    }
+    const lines = [`Library ${out.library}`, `  ${out.photos} photos, ${out.failures} failed`, `  model: ${out.model?.id ?? 'none'}${out.pendingModel ? ` (switching to ${out.pendingModel})` : ''}`];
+    for (const r of out.roots) lines.push(`  ${r.online ? '●' : '○ offline'} ${r.path}: ${r.photos} photos${r.failed ? `, ${r.failed} failed` : ''}`);
+    console.log(lines.join('\n'));
+  });
+
+const models = program.command('models').description('list, download or import models');
+models
+  .command('list')
+  .addOption(modelsDirOption)
+  .option('--json', 'print JSON')
+  .action(async (o: { modelsDir?: string; json?: boolean }) => {
+    const list = await listModels(o.modelsDir ?? defaultModelsDir());
+    const rows = list.map((m) => ({ ...m, catalog: MODEL_CATALOG.find((c) => c.id === m.id) ?? null }));
+    if (o.json) printJson(rows.map(({ catalog, ...m }) => ({ ...m, note: catalog?.note ?? null })));
+    else for (const m of rows) console.log(`${m.ready ? '✓' : ' '} ${m.id}  ${m.catalog ? `(${m.catalog.note})` : ''}\n    ${m.folder}`);
+  });
+models
+  .command('download')
+  .argument('<id>', 'catalog model id')
+  .addOption(hubOption)
+  .addOption(modelsDirOption)
+  .option('--json', 'print JSON')
+  .action(async (id: string, o: { hubHost?: string; modelsDir?: string; json?: boolean }) => {
+    const catalog = findCatalogModel(id);
+    if (!catalog) throw new Error(`Unknown model "${id}". Known: ${MODEL_CATALOG.map((m) => m.id).join(', ')}.`);
+    const r = await resolveModel(catalog.id, o.modelsDir ?? defaultModelsDir());
+    const bar = downloadReporter(o.json);
+    await downloadModel(catalog, r.source, { host: o.hubHost ?? process.env.SOUTU_HUB_HOST, onProgress: bar });
+    process.stderr.write('\n');
+    if (o.json) printJson({ id: catalog.id, folder: r.source });
+    else console.log(`Downloaded ${catalog.id} to ${r.source}`);
+  });
+models
+  .command('import')
+  .argument('<folder>', 'a model folder in transformers.js layout (config.json, tokenizer.json, onnx/…)')
+  .option('--id <id>', 'the model id to record (default: guessed from config.json)')
+  .addOption(modelsDirOption)
+  .option('--json', 'print JSON')
+  .action(async (folder: string, o: { id?: string; modelsDir?: string; json?: boolean }) => {
+    const r = await importModel(folder, { id: o.id, modelsDir: o.modelsDir });
+    if (o.json) printJson({ id: r.id, folder: r.source });
+    else console.log(`Imported ${r.id} into ${r.source}`);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`soutu: ${msg}\n`);
+  if (process.env.SOUTU_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exitCode = 1;
+});

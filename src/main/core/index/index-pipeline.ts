@@ -1,0 +1,220 @@
+// The indexing pipeline: decode (parallel) → embed (batches) → write (batches), joined by bounded channels so
+// decoding overlaps inference and memory stays flat. Rows are committed vectors-first, photo-row-last, so a
+// kill at any point leaves either a finished photo or one that the next run redoes: never a duplicate.
+import { createHash } from 'node:crypto';
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DecodeResult, PreprocessSpec } from '../decode/index.js';
+import type { Embedder } from '../embed/embedder.js';
+import type { ModelVectors, PhotoRecord, VectorStore } from '../store/vector-store.js';
+import { Channel } from './channel.js';
+
+export interface WorkItem {
+  path: string;
+  root: string;
+  size: number;
+  mtime: number;
+  /** Known already (a changed file keeps its id). */
+  id: string;
+  hash?: string;
+}
+
+export interface PipelineDeps {
+  store: VectorStore;
+  vectors: ModelVectors;
+  embedder: Embedder;
+  decode: (file: string, spec: PreprocessSpec, opts: { thumbSize: number }) => Promise<DecodeResult>;
+  thumbsDir: string;
+  /** Called after each commit, with the rows now durable and the vectors of the ok ones. */
+  onCommit: (rows: PhotoRecord[], vectors: Map<string, Float32Array>) => void;
+}
+
+export interface PipelineOptions {
+  signal?: AbortSignal;
+  batchSize?: number;
+  decodeConcurrency?: number;
+  writeBatch?: number;
+  writeIntervalMs?: number;
+  thumbSize?: number;
+  onItemDone?: (row: PhotoRecord) => void;
+}
+
+export function photoId(file: string): string {
+  return createHash('sha1').update(path.resolve(file)).digest('hex').slice(0, 16);
+}
+
+/** Content fingerprint cheap enough for every file: size plus the first and last 64 KiB. */
+export async function quickHash(file: string, size: number): Promise<string> {
+  const h = createHash('sha1');
+  h.update(String(size));
+  const fh = await open(file, 'r');
+  try {
+    const n = 64 * 1024;
+    const buf = Buffer.alloc(n);
+    const a = await fh.read(buf, 0, Math.min(n, size), 0);
+    h.update(buf.subarray(0, a.bytesRead));
+    if (size > n) {
+      const b = await fh.read(buf, 0, Math.min(n, size - n), Math.max(n, size - n));
+      h.update(buf.subarray(0, b.bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
+  return h.digest('hex');
+}
+
+export function thumbRelPath(id: string): string {
+  return path.join('thumbs', id.slice(0, 2), `${id}.webp`);
+}
+
+interface Decoded {
+  item: WorkItem;
+  row: PhotoRecord;
+  tensor: Float32Array | null;
+}
+
+export async function runPipeline(items: WorkItem[], deps: PipelineDeps, opts: PipelineOptions = {}): Promise<void> {
+  const batchSize = opts.batchSize ?? 8;
+  const decodeConcurrency = opts.decodeConcurrency ?? 2;
+  const writeBatch = opts.writeBatch ?? 64;
+  const writeIntervalMs = opts.writeIntervalMs ?? 2000;
+  const thumbSize = opts.thumbSize ?? 320;
+  const spec = deps.embedder.imageSpec;
+  const decoded = new Channel<Decoded>(Math.max(16, batchSize * 2));
+  const toWrite = new Channel<{ row: PhotoRecord; vector: Float32Array | null }>(writeBatch * 2);
+  const aborted = () => opts.signal?.aborted === true;
+  let firstError: unknown = null;
+  const fail = (err: unknown) => {
+    firstError ??= err;
+    decoded.close();
+    toWrite.close();
+  };
+
+  // Stage 1: decode, in parallel.
+  let next = 0;
+  const decodeWorker = async () => {
+    while (!aborted() && firstError === null) {
+      const i = next++;
+      if (i >= items.length) return;
+      const item = items[i];
+      const base: PhotoRecord = {
+        id: item.id,
+        path: item.path,
+        root: item.root,
+        folder: path.dirname(item.path),
+        name: path.basename(item.path),
+        size: item.size,
+        mtime: item.mtime,
+        hash: item.hash ?? '',
+        width: 0,
+        height: 0,
+        format: '',
+        takenAt: null,
+        camera: null,
+        lat: null,
+        lon: null,
+        thumb: null,
+        status: 'failed',
+        errorCode: null,
+        error: null,
+        indexedAt: Date.now(),
+      };
+      let result: DecodeResult;
+      try {
+        if (!base.hash) base.hash = await quickHash(item.path, item.size);
+        result = await deps.decode(item.path, spec, { thumbSize });
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        result = { ok: false, error: { code: 'unreadable', reason: `Cannot read the file: ${e.code === 'EACCES' ? 'permission denied' : e.message}.` } };
+      }
+      if (!result.ok) {
+        await decoded.push({ item, row: { ...base, errorCode: result.error.code, error: result.error.reason }, tensor: null }).catch(() => {});
+        continue;
+      }
+      const v = result.value;
+      const rel = thumbRelPath(item.id);
+      try {
+        await mkdir(path.join(deps.thumbsDir, path.dirname(rel)), { recursive: true });
+        await writeFile(path.join(deps.thumbsDir, rel), v.thumbnail);
+      } catch (err) {
+        fail(new Error(`Cannot write thumbnails into the library folder: ${(err as Error).message}`));
+        return;
+      }
+      const row: PhotoRecord = {
+        ...base,
+        status: 'ok',
+        width: v.meta.width,
+        height: v.meta.height,
+        format: v.meta.format,
+        takenAt: v.meta.takenAt,
+        camera: v.meta.camera,
+        lat: v.meta.gps?.lat ?? null,
+        lon: v.meta.gps?.lon ?? null,
+        thumb: rel,
+      };
+      await decoded.push({ item, row, tensor: v.tensor }).catch(() => {});
+    }
+  };
+  const decoders = Promise.all(Array.from({ length: decodeConcurrency }, decodeWorker)).then(() => decoded.close());
+
+  // Stage 2: embed in batches.
+  const embedStage = (async () => {
+    let batch: Decoded[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const b = batch;
+      batch = [];
+      const vecs = await deps.embedder.embedImages(b.map((d) => d.tensor!));
+      for (let i = 0; i < b.length; i++) await toWrite.push({ row: b[i].row, vector: vecs[i] });
+    };
+    try {
+      for await (const d of decoded) {
+        if (firstError !== null) break;
+        if (d.tensor === null) {
+          await toWrite.push({ row: d.row, vector: null });
+          continue;
+        }
+        batch.push(d);
+        if (batch.length >= batchSize) await flush();
+      }
+      if (!aborted() && firstError === null) await flush();
+    } catch (err) {
+      fail(err);
+    } finally {
+      toWrite.close();
+    }
+  })();
+
+  // Stage 3: write in batches; vectors first, the photo row (the commit marker) last.
+  const writeStage = (async () => {
+    let rows: PhotoRecord[] = [];
+    let vecs = new Map<string, Float32Array>();
+    let last = Date.now();
+    const flush = async () => {
+      if (rows.length === 0) return;
+      const r = rows;
+      const v = vecs;
+      rows = [];
+      vecs = new Map();
+      last = Date.now();
+      if (v.size > 0) await deps.vectors.upsert([...v.keys()], [...v.values()]);
+      await deps.store.upsertPhotos(r);
+      deps.onCommit(r, v);
+      for (const row of r) opts.onItemDone?.(row);
+    };
+    try {
+      for await (const { row, vector } of toWrite) {
+        rows.push(row);
+        if (vector) vecs.set(row.id, vector);
+        if (rows.length >= writeBatch || Date.now() - last >= writeIntervalMs) await flush();
+      }
+      // Whatever was embedded is worth keeping, even when cancelled.
+      await flush();
+    } catch (err) {
+      fail(err);
+    }
+  })();
+
+  await Promise.all([decoders, embedStage, writeStage]);
+  if (firstError !== null) throw firstError;
+}

@@ -1,0 +1,64 @@
+// The library's own small state (roots, active model, settings) kept in library.json beside the LanceDB tables.
+// Written atomically (temp file + rename) with the previous version kept as library.json.bak.
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export const META_SCHEMA_VERSION = 1;
+
+export interface RootMeta {
+  path: string;
+  addedAt: number;
+  lastIndexedAt: number | null;
+  online: boolean;
+}
+
+export interface ModelMeta {
+  id: string;
+  /** Folder the model loads from. */
+  source: string;
+  key: string;
+  dim: number;
+}
+
+export interface LibraryMeta {
+  schemaVersion: number;
+  createdAt: number;
+  roots: RootMeta[];
+  model: ModelMeta | null;
+  /** A model being embedded in the background; the active model keeps serving until it is complete. */
+  pendingModel: ModelMeta | null;
+  settings: Record<string, unknown>;
+}
+
+export function emptyMeta(): LibraryMeta {
+  return { schemaVersion: META_SCHEMA_VERSION, createdAt: Date.now(), roots: [], model: null, pendingModel: null, settings: {} };
+}
+
+export async function readMeta(dir: string): Promise<LibraryMeta> {
+  const file = path.join(dir, 'library.json');
+  for (const candidate of [file, file + '.bak']) {
+    if (!existsSync(candidate)) continue;
+    try {
+      const parsed = JSON.parse(await readFile(candidate, 'utf8')) as Partial<LibraryMeta>;
+      if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.roots)) throw new Error('not a library file');
+      if ((parsed.schemaVersion ?? 0) > META_SCHEMA_VERSION) {
+        throw new Error(`library.json was written by a newer Soutu (schema ${parsed.schemaVersion}); please update Soutu.`);
+      }
+      return { ...emptyMeta(), ...parsed } as LibraryMeta;
+    } catch (err) {
+      if ((err as Error).message.includes('newer Soutu')) throw err;
+      // A torn or damaged file: fall back to the backup copy.
+    }
+  }
+  return emptyMeta();
+}
+
+export async function writeMeta(dir: string, meta: LibraryMeta): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, 'library.json');
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(meta, null, 2));
+  if (existsSync(file)) await copyFile(file, file + '.bak');
+  await rename(tmp, file);
+}

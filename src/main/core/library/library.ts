@@ -1,0 +1,600 @@
+// The core facade: everything Soutu can do is a method here, so the CLI, the Electron shell, the HTTP server
+// and the tests all drive the same code. Owns the store, the embedder and the in-memory search index.
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type {
+  FailedFile,
+  ImageQuery,
+  IndexProgress,
+  IndexReport,
+  LibraryStatus,
+  PhotoInfo,
+  ScanProblem,
+  SearchFilters,
+  SearchHit,
+  SearchOptions,
+} from '../../../shared/types.js';
+import { decodePhoto, IMAGE_EXTENSIONS, sniffImageFormat, type DecodeResult } from '../decode/index.js';
+import type { Embedder } from '../embed/embedder.js';
+import { downloadModel, type DownloadProgress } from '../embed/model-download.js';
+import { defaultModelsDir, resolveModel } from '../embed/model-store.js';
+import { TransformersClipEmbedder, type DevicePreference } from '../embed/transformers-clip-embedder.js';
+import { photoId, quickHash, runPipeline, thumbRelPath, type WorkItem } from '../index/index-pipeline.js';
+import { walkRoot, type ScannedFile } from '../scan/walk.js';
+import { LruCache } from '../search/lru-cache.js';
+import { VectorIndex } from '../search/vector-index.js';
+import { LanceVectorStore } from '../store/lance-vector-store.js';
+import type { ModelVectors, PhotoRecord, VectorStore } from '../store/vector-store.js';
+import { readMeta, writeMeta, type LibraryMeta, type ModelMeta } from './library-meta.js';
+import { acquireLock, type LibraryLock } from './library-lock.js';
+
+export interface LibraryOptions {
+  /** Model to use: a catalog id or a model folder. Defaults to the library's model, else the default model. */
+  model?: string;
+  modelsDir?: string;
+  device?: DevicePreference;
+  threads?: number;
+  hubHost?: string;
+  /** Download a missing catalog model on open (with progress events). */
+  allowDownload?: boolean;
+  defaultModel?: string;
+  /** Lets tests and shells inject another embedder (e.g. one that counts calls) around the real one. */
+  wrapEmbedder?: (e: Embedder) => Embedder;
+  readOnly?: boolean;
+}
+
+export interface IndexOptions {
+  roots?: string[];
+  signal?: AbortSignal;
+  onProgress?: (p: IndexProgress) => void;
+  batchSize?: number;
+  decodeConcurrency?: number;
+}
+
+export interface LibraryEvents {
+  progress: [IndexProgress];
+  download: [DownloadProgress];
+  changed: [];
+  warning: [string];
+}
+
+const DEFAULT_LIMIT = 50;
+
+function toInfo(r: PhotoRecord, libDir: string, offlineRoots: Set<string>): PhotoInfo {
+  return {
+    id: r.id,
+    path: r.path,
+    root: r.root,
+    size: r.size,
+    mtime: r.mtime,
+    width: r.width,
+    height: r.height,
+    format: r.format,
+    takenAt: r.takenAt,
+    camera: r.camera,
+    gps: r.lat !== null && r.lon !== null ? { lat: r.lat, lon: r.lon } : null,
+    thumbnail: r.thumb ? path.join(libDir, r.thumb) : null,
+    offline: offlineRoots.has(r.root),
+  };
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+export class Library extends EventEmitter<LibraryEvents> {
+  private photos = new Map<string, PhotoRecord>();
+  private byPath = new Map<string, string>();
+  private vindex: VectorIndex | null = null;
+  private vectors: ModelVectors | null = null;
+  private queryCache = new LruCache<string, Float32Array>(512);
+  private indexing: Promise<IndexReport> | null = null;
+
+  private constructor(
+    readonly dir: string,
+    private meta: LibraryMeta,
+    private store: VectorStore,
+    private embedder: Embedder,
+    private lock: LibraryLock | null,
+    private opts: LibraryOptions,
+  ) {
+    super();
+  }
+
+  static async open(dir: string, opts: LibraryOptions = {}): Promise<Library> {
+    const abs = path.resolve(dir);
+    await mkdir(abs, { recursive: true });
+    const lock = opts.readOnly ? null : await acquireLock(abs);
+    try {
+      const meta = await readMeta(abs);
+      const store = await LanceVectorStore.open(path.join(abs, 'db'));
+      const spec = opts.model ?? meta.model?.source ?? meta.model?.id ?? opts.defaultModel ?? 'Xenova/clip-vit-base-patch32';
+      const modelsDir = opts.modelsDir ?? defaultModelsDir();
+      let resolved = await resolveModel(spec, modelsDir).catch(async (err) => {
+        // The recorded folder may have moved: try the recorded id as a catalog id.
+        if (!opts.model && meta.model && spec === meta.model.source) return resolveModel(meta.model.id, modelsDir);
+        throw err;
+      });
+      const lib = new Library(abs, meta, store, null as unknown as Embedder, lock, opts);
+      if (!resolved.ready) {
+        if (!resolved.catalog) throw new Error(`The model folder ${resolved.source} is incomplete.`);
+        if (!opts.allowDownload) {
+          throw new Error(`The model ${resolved.id} is not downloaded yet. Run "soutu models download ${resolved.id}" (or index with downloads allowed).`);
+        }
+        await downloadModel(resolved.catalog, resolved.source, { host: opts.hubHost, onProgress: (p) => lib.emit('download', p) });
+        resolved = { ...resolved, ready: true };
+      }
+      let embedder: Embedder = await TransformersClipEmbedder.open(resolved.source, {
+        modelId: resolved.id,
+        device: opts.device ?? 'auto',
+        threads: opts.threads,
+        onFallback: (m) => lib.emit('warning', m),
+      });
+      if (opts.wrapEmbedder) embedder = opts.wrapEmbedder(embedder);
+      lib.embedder = embedder;
+      for (const r of await store.allPhotos()) {
+        lib.photos.set(r.id, r);
+        lib.byPath.set(r.path, r.id);
+      }
+      await lib.selectModel({ id: embedder.modelId, source: resolved.source, key: embedder.modelKey, dim: embedder.dim });
+      return lib;
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+  }
+
+  /** Makes `model` the library's model. A different model than before keeps its own vector table. */
+  private async selectModel(model: ModelMeta): Promise<void> {
+    const prev = this.meta.model;
+    this.vectors = await this.store.vectors(model.key, model.dim);
+    if (!prev || prev.key === model.key) {
+      this.meta.model = model;
+      this.meta.pendingModel = null;
+    } else {
+      // Switching: the old vectors keep serving until the new ones are complete (see index()).
+      this.meta.pendingModel = model;
+    }
+    if (!this.opts.readOnly) await writeMeta(this.dir, this.meta);
+  }
+
+  get modelId(): string {
+    return this.embedder.modelId;
+  }
+
+  private async activeIndex(): Promise<VectorIndex> {
+    if (this.vindex) return this.vindex;
+    const model = this.meta.model!;
+    const table = model.key === this.vectors?.key ? this.vectors : await this.store.vectors(model.key, model.dim);
+    const rows = await table.all();
+    const idx = new VectorIndex(rows.dim, rows.ids.length + 64);
+    idx.load(rows.ids, rows.matrix);
+    this.vindex = idx;
+    return idx;
+  }
+
+  /** True when search runs on the model the library was opened with (not an older one still serving). */
+  private searchUsesEmbedder(): boolean {
+    return this.meta.model?.key === this.embedder.modelKey;
+  }
+
+  roots(): string[] {
+    return this.meta.roots.map((r) => r.path);
+  }
+
+  async addRoot(root: string): Promise<void> {
+    const abs = path.resolve(root);
+    if (isInside(this.dir, abs) && abs === this.dir) throw new Error('The library folder cannot be a photo folder.');
+    if (this.meta.roots.some((r) => r.path === abs)) return;
+    const st = await stat(abs).catch(() => null);
+    if (!st?.isDirectory()) throw new Error(`${abs} is not a folder.`);
+    this.meta.roots.push({ path: abs, addedAt: Date.now(), lastIndexedAt: null, online: true });
+    await writeMeta(this.dir, this.meta);
+    this.emit('changed');
+  }
+
+  async removeRoot(root: string): Promise<number> {
+    const abs = path.resolve(root);
+    const ids = [...this.photos.values()].filter((p) => p.root === abs).map((p) => p.id);
+    await this.deletePhotos(ids);
+    this.meta.roots = this.meta.roots.filter((r) => r.path !== abs);
+    await writeMeta(this.dir, this.meta);
+    this.emit('changed');
+    return ids.length;
+  }
+
+  private async deletePhotos(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    // Vectors first: a kill in between leaves a photo row without a vector, which the next run redoes.
+    for (const key of await this.store.listVectorTables()) {
+      const t = await this.store.vectors(key, this.meta.model?.key === key ? this.meta.model.dim : 1);
+      await t.delete(ids);
+    }
+    await this.store.deletePhotos(ids);
+    for (const id of ids) {
+      const r = this.photos.get(id);
+      if (r) this.byPath.delete(r.path);
+      this.photos.delete(id);
+      this.vindex?.delete(id);
+      if (r?.thumb) await rm(path.join(this.dir, r.thumb), { force: true });
+    }
+  }
+
+  /** Indexes the given folders (added as roots) or every root. One run at a time. */
+  async index(opts: IndexOptions = {}): Promise<IndexReport> {
+    if (this.indexing) throw new Error('An index run is already in progress.');
+    this.indexing = this.doIndex(opts).finally(() => {
+      this.indexing = null;
+    });
+    return this.indexing;
+  }
+
+  private async doIndex(opts: IndexOptions): Promise<IndexReport> {
+    const started = Date.now();
+    for (const r of opts.roots ?? []) await this.addRoot(r);
+    const targetRoots = (opts.roots ?? this.roots()).map((r) => path.resolve(r));
+    const target = this.meta.pendingModel ?? this.meta.model!;
+    const targetVectors = await this.store.vectors(target.key, target.dim);
+    const haveVector: Set<string> =
+      target.key === this.meta.model?.key ? (await this.activeIndex()).idSet() : new Set((await targetVectors.all()).ids);
+    const problems: ScanProblem[] = [];
+    const progress: IndexProgress = {
+      phase: 'scanning', found: 0, done: 0, indexed: 0, unchanged: 0, skipped: 0, failed: 0, moved: 0, removed: 0, rate: 0, etaSeconds: null,
+    };
+    let lastEmit = 0;
+    const emit = (force = false) => {
+      const now = Date.now();
+      if (!force && now - lastEmit < 200) return;
+      lastEmit = now;
+      const p = { ...progress };
+      this.emit('progress', p);
+      opts.onProgress?.(p);
+    };
+
+    // 1. Walk every online root.
+    const offlineRoots: string[] = [];
+    const work: WorkItem[] = [];
+    const gone: PhotoRecord[] = [];
+    for (const root of targetRoots) {
+      const meta = this.meta.roots.find((r) => r.path === root)!;
+      const st = await stat(root).catch(() => null);
+      if (!st?.isDirectory()) {
+        // Unplugged drive or unmounted share: keep its photos, mark it offline.
+        meta.online = false;
+        offlineRoots.push(root);
+        problems.push({ path: root, kind: 'not-found', message: 'This folder is offline (missing or unplugged); its photos are kept.' });
+        continue;
+      }
+      meta.online = true;
+      const seen = new Set<string>();
+      const files: ScannedFile[] = [];
+      for await (const f of walkRoot(root, {
+        exclude: [this.dir],
+        imageExtensions: IMAGE_EXTENSIONS,
+        sniff: sniffImageFormat,
+        onProblem: (p) => problems.push(p),
+        signal: opts.signal,
+      })) {
+        files.push(f);
+        seen.add(f.path);
+        progress.found++;
+        emit();
+      }
+      if (opts.signal?.aborted) break;
+      for (const f of files) {
+        const id = this.byPath.get(f.path);
+        const rec = id ? this.photos.get(id) : undefined;
+        if (rec && rec.size === f.size && rec.mtime === f.mtime && rec.root === root && (rec.status === 'failed' || haveVector.has(rec.id))) {
+          progress.unchanged++;
+          continue;
+        }
+        work.push({ path: f.path, root, size: f.size, mtime: f.mtime, id: rec?.id ?? photoId(f.path) });
+      }
+      for (const rec of this.photos.values()) {
+        if (rec.root === root && !seen.has(rec.path)) gone.push(rec);
+      }
+    }
+
+    // 2. Moves and renames: a new file whose content matches a vanished one keeps that one's vector.
+    const goneBySize = new Map<number, PhotoRecord[]>();
+    for (const g of gone) if (g.status === 'ok' && haveVector.has(g.id)) goneBySize.set(g.size, [...(goneBySize.get(g.size) ?? []), g]);
+    const moved: { from: PhotoRecord; item: WorkItem }[] = [];
+    if (goneBySize.size > 0) {
+      for (const item of work) {
+        if (this.photos.has(item.id)) continue; // a changed file, not a new one
+        const candidates = goneBySize.get(item.size);
+        if (!candidates?.length) continue;
+        item.hash = await quickHash(item.path, item.size).catch(() => undefined);
+        const match = candidates.find((c) => c.hash === item.hash);
+        if (match) {
+          candidates.splice(candidates.indexOf(match), 1);
+          moved.push({ from: match, item });
+        }
+      }
+    }
+    const movedIds = new Set(moved.map((m) => m.item.id));
+    if (moved.length > 0) {
+      const vecs = await targetVectors.get(moved.map((m) => m.from.id));
+      const rows: PhotoRecord[] = [];
+      const newVecs = new Map<string, Float32Array>();
+      for (const { from, item } of moved) {
+        const v = vecs.get(from.id);
+        if (!v) {
+          movedIds.delete(item.id); // no vector after all: index it as a new file
+          continue;
+        }
+        let thumb: string | null = null;
+        if (from.thumb) {
+          thumb = thumbRelPath(item.id);
+          await mkdir(path.dirname(path.join(this.dir, thumb)), { recursive: true });
+          await rename(path.join(this.dir, from.thumb), path.join(this.dir, thumb)).catch(() => (thumb = null));
+        }
+        rows.push({ ...from, id: item.id, path: item.path, root: item.root, folder: path.dirname(item.path), name: path.basename(item.path), mtime: item.mtime, size: item.size, thumb, indexedAt: Date.now() });
+        newVecs.set(item.id, v);
+      }
+      await targetVectors.upsert([...newVecs.keys()], [...newVecs.values()]);
+      await this.store.upsertPhotos(rows);
+      this.commitRows(rows, newVecs, target);
+      progress.moved = rows.length;
+    }
+    // Vanished files (moved ones included: their rows now live under the new id) leave the index.
+    const movedFrom = new Set(moved.filter((m) => movedIds.has(m.item.id)).map((m) => m.from.id));
+    await this.deletePhotos(gone.map((g) => g.id));
+    progress.removed = gone.filter((g) => !movedFrom.has(g.id)).length;
+
+    // 3. Decode, embed, write.
+    const todo = work.filter((w) => !movedIds.has(w.id));
+    progress.phase = 'indexing';
+    progress.found = progress.unchanged + todo.length + progress.moved;
+    emit(true);
+    const rateWindow: number[] = [];
+    let newlyFailed = 0;
+    let cancelled = false;
+    try {
+      await runPipeline(
+        todo,
+        {
+          store: this.store,
+          vectors: targetVectors,
+          embedder: this.embedder,
+          decode: (file, spec, o) => decodePhoto(file, spec, o),
+          thumbsDir: this.dir,
+          onCommit: (rows, vecs) => this.commitRows(rows, vecs, target),
+        },
+        {
+          signal: opts.signal,
+          batchSize: opts.batchSize,
+          decodeConcurrency: opts.decodeConcurrency,
+          onItemDone: (row) => {
+            progress.done++;
+            if (row.status === 'ok') progress.indexed++;
+            else {
+              progress.failed++;
+              newlyFailed++;
+            }
+            const now = Date.now();
+            rateWindow.push(now);
+            while (rateWindow.length > 0 && now - rateWindow[0] > 10_000) rateWindow.shift();
+            const span = (now - (rateWindow[0] ?? now)) / 1000;
+            progress.rate = span > 0.5 ? rateWindow.length / span : 0;
+            const left = todo.length - progress.done;
+            progress.etaSeconds = progress.rate > 0 ? Math.round(left / progress.rate) : null;
+            progress.current = row.path;
+            emit();
+          },
+        },
+      );
+    } finally {
+      cancelled = opts.signal?.aborted === true;
+      for (const root of targetRoots) {
+        const m = this.meta.roots.find((r) => r.path === root);
+        if (m && m.online && !cancelled) m.lastIndexedAt = Date.now();
+      }
+      // A model switch completes when every ok photo has a vector of the new model.
+      if (this.meta.pendingModel && !cancelled) {
+        const pending = this.meta.pendingModel;
+        const have = new Set((await targetVectors.all()).ids);
+        const complete = [...this.photos.values()].every((p) => p.status !== 'ok' || have.has(p.id));
+        if (complete) {
+          this.meta.model = pending;
+          this.meta.pendingModel = null;
+          this.vindex = null;
+          this.queryCache.clear();
+        }
+      }
+      await writeMeta(this.dir, this.meta);
+    }
+    await this.sweepOrphans(target, targetVectors);
+    await this.store.optimize().catch((err) => this.emit('warning', `Could not compact the database: ${(err as Error).message}`));
+    progress.phase = cancelled ? 'cancelled' : 'done';
+    progress.etaSeconds = 0;
+    emit(true);
+    this.emit('changed');
+    const failed = this.failures(targetRoots);
+    return {
+      indexed: progress.indexed,
+      unchanged: progress.unchanged,
+      removed: progress.removed,
+      moved: progress.moved,
+      failed,
+      newlyFailed,
+      offlineRoots,
+      problems,
+      cancelled,
+      seconds: (Date.now() - started) / 1000,
+      model: target.id,
+    };
+  }
+
+  /** Vectors whose photo row never landed (killed between the two commits) are dropped. */
+  private async sweepOrphans(target: ModelMeta, vectors: ModelVectors): Promise<void> {
+    const ids = target.key === this.meta.model?.key && this.vindex ? [...this.vindex.idSet()] : (await vectors.all()).ids;
+    const orphans = ids.filter((id) => this.photos.get(id)?.status !== 'ok');
+    if (orphans.length > 0) {
+      await vectors.delete(orphans);
+      for (const id of orphans) this.vindex?.delete(id);
+    }
+  }
+
+  private commitRows(rows: PhotoRecord[], vecs: Map<string, Float32Array>, target: ModelMeta): void {
+    for (const r of rows) {
+      const old = this.photos.get(r.id);
+      if (old && old.path !== r.path) this.byPath.delete(old.path);
+      this.photos.set(r.id, r);
+      this.byPath.set(r.path, r.id);
+      if (r.status !== 'ok') this.vindex?.delete(r.id);
+    }
+    if (this.vindex && target.key === this.meta.model?.key) for (const [id, v] of vecs) this.vindex.set(id, v);
+  }
+
+  failures(roots?: string[]): FailedFile[] {
+    const out: FailedFile[] = [];
+    for (const p of this.photos.values()) {
+      if (p.status !== 'failed') continue;
+      if (roots && !roots.includes(p.root)) continue;
+      out.push({ path: p.path, error: p.error ?? 'Unknown error', code: p.errorCode ?? 'unknown' });
+    }
+    return out.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  private filterFn(f: SearchFilters | undefined): ((id: string) => boolean) | undefined {
+    if (!f) return (id) => this.photos.get(id)?.status === 'ok';
+    const folders = f.folders?.map((x) => path.resolve(x));
+    const formats = f.formats?.map((x) => x.toLowerCase().replace(/^jpg$/, 'jpeg'));
+    return (id) => {
+      const p = this.photos.get(id);
+      if (!p || p.status !== 'ok') return false;
+      if (folders && !folders.some((dir) => isInside(p.path, dir))) return false;
+      const when = p.takenAt ?? p.mtime;
+      if (f.from !== undefined && when < f.from) return false;
+      if (f.to !== undefined && when > f.to) return false;
+      if (formats && !formats.includes(p.format)) return false;
+      if (f.minSize !== undefined && Math.min(p.width, p.height) < f.minSize) return false;
+      return true;
+    };
+  }
+
+  private async hits(q: Float32Array, opts: SearchOptions, exclude?: string): Promise<SearchHit[]> {
+    const idx = await this.activeIndex();
+    const limit = Math.max(0, Math.min(opts.limit ?? DEFAULT_LIMIT, 10_000));
+    const offset = Math.max(0, opts.offset ?? 0);
+    const base = this.filterFn(opts.filters);
+    const accept = exclude ? (id: string) => id !== exclude && (base ? base(id) : true) : base;
+    const rows = idx.search(q, offset + limit, accept);
+    const offline = new Set(this.meta.roots.filter((r) => !r.online).map((r) => r.path));
+    return rows
+      .slice(offset)
+      .filter((r) => opts.minScore === undefined || r.score >= opts.minScore)
+      .map((r) => ({ ...toInfo(this.photos.get(r.id)!, this.dir, offline), score: r.score }));
+  }
+
+  /** Embeds a text query (cached). */
+  async textVector(text: string): Promise<Float32Array> {
+    const key = `${this.embedder.modelKey}\u0000${text}`;
+    const hit = this.queryCache.get(key);
+    if (hit) return hit;
+    const [v] = await this.embedder.embedTexts([text]);
+    this.queryCache.set(key, v);
+    return v;
+  }
+
+  async search(text: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    const q = text.trim();
+    if (!q) throw new Error('Type something to search for.');
+    if (!this.searchUsesEmbedder()) throw new Error('The library is switching models; search serves the previous model until indexing finishes.');
+    return this.hits(await this.textVector(q), opts);
+  }
+
+  async imageVector(query: ImageQuery): Promise<Float32Array> {
+    if (query.kind === 'photo') {
+      const v = (await this.activeIndex()).get(query.id);
+      if (!v) throw new Error(`No indexed photo with id ${query.id}.`);
+      return v;
+    }
+    const input = query.kind === 'path' ? path.resolve(query.path) : Buffer.from(query.bytes);
+    const indexedId = query.kind === 'path' ? this.byPath.get(input as string) : undefined;
+    if (indexedId) {
+      const v = (await this.activeIndex()).get(indexedId);
+      if (v) return v;
+    }
+    const res: DecodeResult = await decodePhoto(input, this.embedder.imageSpec, { thumbSize: 0, wantTensor: true });
+    if (!res.ok) throw new Error(`Cannot use this image: ${res.error.reason}`);
+    const [v] = await this.embedder.embedImages([res.value.tensor]);
+    return v;
+  }
+
+  async similar(query: ImageQuery, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    const v = await this.imageVector(query);
+    return this.hits(v, opts, query.kind === 'photo' ? query.id : undefined);
+  }
+
+  photo(id: string): PhotoInfo | null {
+    const r = this.photos.get(id);
+    if (!r) return null;
+    const offline = new Set(this.meta.roots.filter((x) => !x.online).map((x) => x.path));
+    return toInfo(r, this.dir, offline);
+  }
+
+  /** Absolute path of an indexed photo's thumbnail, or null. */
+  thumbnailPath(id: string): string | null {
+    const r = this.photos.get(id);
+    return r?.thumb ? path.join(this.dir, thumbRelPath(r.id)) : null;
+  }
+
+  /** True when `file` lies inside one of the library's roots (after resolving). */
+  isInsideRoots(file: string): boolean {
+    const abs = path.resolve(file);
+    return this.meta.roots.some((r) => isInside(abs, r.path));
+  }
+
+  async status(): Promise<LibraryStatus> {
+    const perRoot = new Map<string, { photos: number; failed: number }>();
+    let ok = 0;
+    let failed = 0;
+    for (const p of this.photos.values()) {
+      const c = perRoot.get(p.root) ?? { photos: 0, failed: 0 };
+      if (p.status === 'ok') {
+        c.photos++;
+        ok++;
+      } else {
+        c.failed++;
+        failed++;
+      }
+      perRoot.set(p.root, c);
+    }
+    const devices = this.embedder.devices();
+    return {
+      library: this.dir,
+      photos: ok,
+      failures: failed,
+      roots: this.meta.roots.map((r) => ({
+        path: r.path,
+        online: r.online,
+        photos: perRoot.get(r.path)?.photos ?? 0,
+        failed: perRoot.get(r.path)?.failed ?? 0,
+        lastIndexedAt: r.lastIndexedAt,
+      })),
+      model: this.meta.model
+        ? { id: this.meta.model.id, dim: this.meta.model.dim, device: devices.text ?? devices.vision, dtype: this.embedder.dtype() }
+        : null,
+      pendingModel: this.meta.pendingModel?.id ?? null,
+      schemaVersion: this.store.schemaVersion,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.indexing?.catch(() => {});
+    await this.embedder.close();
+    await this.store.close();
+    await this.lock?.release();
+  }
+}
+
+export async function readLibraryMetaFile(dir: string): Promise<LibraryMeta | null> {
+  const file = path.join(dir, 'library.json');
+  if (!existsSync(file)) return null;
+  return JSON.parse(await readFile(file, 'utf8')) as LibraryMeta;
+}

@@ -1,0 +1,161 @@
+// The one contract between the UI and the engine: every call with its argument schema and result type, and
+// every event. Electron IPC (main + preload) and the HTTP/SSE server of serve mode are both generated from
+// this map, so the transports cannot drift. Pure TypeScript + zod: no node or electron imports.
+import { z } from 'zod';
+import type {
+  FailedFile,
+  IndexProgress,
+  IndexReport,
+  LibraryStatus,
+  PhotoInfo,
+  SearchHit,
+} from './types.js';
+
+const MAX_PATH = 4096;
+const pathString = z
+  .string()
+  .min(1)
+  .max(MAX_PATH)
+  .refine((s) => !s.includes('\u0000'), 'NUL byte in path');
+
+export const searchFiltersSchema = z
+  .object({
+    folders: z.array(pathString).max(100).optional(),
+    from: z.number().finite().optional(),
+    to: z.number().finite().optional(),
+    formats: z.array(z.string().min(1).max(16)).max(20).optional(),
+    minSize: z.number().int().min(0).max(1_000_000).optional(),
+  })
+  .strict();
+
+export const searchOptionsSchema = z
+  .object({
+    limit: z.number().int().min(1).max(10_000).optional(),
+    offset: z.number().int().min(0).max(1_000_000).optional(),
+    minScore: z.number().min(-1).max(1).optional(),
+    filters: searchFiltersSchema.optional(),
+  })
+  .strict();
+
+export const textQuerySchema = z
+  .object({
+    text: z.string().trim().min(1).max(1000),
+    options: searchOptionsSchema.optional(),
+  })
+  .strict();
+
+/** Image bytes travel base64-encoded (JSON over HTTP; structured clone would do for IPC, but one shape is simpler). */
+export const imageQuerySchema = z
+  .object({
+    image: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('path'), path: pathString }).strict(),
+      z.object({ kind: z.literal('bytes'), base64: z.string().min(1).max(70_000_000) }).strict(),
+      z.object({ kind: z.literal('photo'), id: z.string().regex(/^[0-9a-f]{16}$/) }).strict(),
+    ]),
+    options: searchOptionsSchema.optional(),
+  })
+  .strict();
+
+export const rootArgSchema = z.object({ path: pathString }).strict();
+export const photoIdSchema = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) }).strict();
+export const indexArgsSchema = z.object({ roots: z.array(pathString).max(100).optional() }).strict();
+export const emptyArgsSchema = z.object({}).strict();
+
+export const settingsSchema = z
+  .object({
+    language: z.enum(['zh-CN', 'en']).optional(),
+    theme: z.enum(['light', 'dark', 'system']).optional(),
+    device: z.enum(['auto', 'cpu', 'gpu']).optional(),
+    threads: z.number().int().min(1).max(256).optional(),
+    hubHost: z.string().url().max(500).optional(),
+  })
+  .strict();
+export type Settings = z.infer<typeof settingsSchema>;
+
+export interface ModelEntry {
+  id: string;
+  title: string;
+  ready: boolean;
+  note: string | null;
+  active: boolean;
+}
+
+export interface CallSpec<A extends z.ZodType, R> {
+  args: A;
+  /** Phantom field carrying the result type. */
+  result?: R;
+  /** Only the desktop app offers it (reveal in folder, trash…); serve mode answers 501. */
+  desktopOnly?: boolean;
+}
+
+function call<A extends z.ZodType, R>(args: A, extra: { desktopOnly?: boolean } = {}): CallSpec<A, R> {
+  return { args, ...extra };
+}
+
+export const calls = {
+  'library:status': call<typeof emptyArgsSchema, LibraryStatus>(emptyArgsSchema),
+  'search:text': call<typeof textQuerySchema, SearchHit[]>(textQuerySchema),
+  'search:image': call<typeof imageQuerySchema, SearchHit[]>(imageQuerySchema),
+  'photo:get': call<typeof photoIdSchema, PhotoInfo | null>(photoIdSchema),
+  'roots:add': call<typeof rootArgSchema, LibraryStatus>(rootArgSchema),
+  'roots:remove': call<typeof rootArgSchema, LibraryStatus>(rootArgSchema),
+  'index:start': call<typeof indexArgsSchema, { started: boolean }>(indexArgsSchema),
+  'index:cancel': call<typeof emptyArgsSchema, { cancelled: boolean }>(emptyArgsSchema),
+  'index:last': call<typeof emptyArgsSchema, IndexReport | null>(emptyArgsSchema),
+  'failures:list': call<typeof emptyArgsSchema, FailedFile[]>(emptyArgsSchema),
+  'settings:get': call<typeof emptyArgsSchema, Settings>(emptyArgsSchema),
+  'settings:set': call<typeof settingsSchema, Settings>(settingsSchema),
+  'models:list': call<typeof emptyArgsSchema, ModelEntry[]>(emptyArgsSchema),
+  'shell:reveal': call<typeof photoIdSchema, { ok: boolean }>(photoIdSchema, { desktopOnly: true }),
+  'shell:open': call<typeof photoIdSchema, { ok: boolean }>(photoIdSchema, { desktopOnly: true }),
+  'dialog:pickFolder': call<typeof emptyArgsSchema, string | null>(emptyArgsSchema, { desktopOnly: true }),
+} as const;
+
+export type CallName = keyof typeof calls;
+export type CallArgs<N extends CallName> = z.input<(typeof calls)[N]['args']>;
+export type CallResult<N extends CallName> = NonNullable<(typeof calls)[N]['result']>;
+
+export interface EventPayloads {
+  'index:progress': IndexProgress;
+  'index:done': IndexReport;
+  'library:changed': LibraryStatus;
+  'model:download': { model: string; file: string; bytes: number; total: number | null; percent: number | null };
+  'app:warning': { message: string };
+}
+export type EventName = keyof EventPayloads;
+export const eventNames: EventName[] = ['index:progress', 'index:done', 'library:changed', 'model:download', 'app:warning'];
+
+/** The API the renderer sees, whatever the transport: one method per call, `on(event, cb) → unsubscribe`. */
+export interface SoutuApi {
+  call<N extends CallName>(name: N, args: CallArgs<N>): Promise<CallResult<N>>;
+  on<E extends EventName>(event: E, cb: (payload: EventPayloads[E]) => void): () => void;
+  /** URL that shows a photo's thumbnail or the full file, for <img src>. */
+  imageUrl(photo: Pick<PhotoInfo, 'id'>, kind: 'thumb' | 'full'): string;
+  readonly transport: 'electron' | 'http';
+}
+
+/** Validates a call's argument; throws an Error whose message lists the problems (never echoes huge input). */
+export function parseArgs<N extends CallName>(name: N, raw: unknown): z.output<(typeof calls)[N]['args']> {
+  const spec = calls[name];
+  if (!spec) throw new Error(`Unknown call ${String(name).slice(0, 64)}`);
+  const r = spec.args.safeParse(raw ?? {});
+  if (!r.success) {
+    const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'argument'}: ${i.message}`);
+    throw new ApiError('bad-request', `Invalid argument for ${name}: ${issues.join('; ')}`);
+  }
+  return r.data as z.output<(typeof calls)[N]['args']>;
+}
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: 'bad-request' | 'not-found' | 'forbidden' | 'unsupported' | 'busy' | 'internal',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}

@@ -1,0 +1,118 @@
+// DTOs shared by every shell (CLI, Electron IPC, HTTP): plain data, no node or electron imports.
+// The engine returns these; the renderer and scripts consume them.
+
+export type PhotoStatus = 'ok' | 'failed';
+
+export interface PhotoInfo {
+  id: string;
+  path: string;
+  root: string;
+  size: number;
+  mtime: number;
+  width: number;
+  height: number;
+  format: string;
+  takenAt: number | null;
+  camera: string | null;
+  gps: { lat: number; lon: number } | null;
+  thumbnail: string | null;
+  offline: boolean;
+}
+
+export interface SearchHit extends PhotoInfo {
+  score: number;
+}
+
+export interface SearchFilters {
+  /** Only photos under one of these folders (a root or any folder inside one). */
+  folders?: string[];
+  /** Taken (or modified, when no EXIF date) at or after, ms since epoch. */
+  from?: number;
+  /** Taken (or modified) at or before, ms since epoch. */
+  to?: number;
+  formats?: string[];
+  /** Minimum of width and height, in pixels. */
+  minSize?: number;
+}
+
+export interface SearchOptions {
+  limit?: number;
+  offset?: number;
+  filters?: SearchFilters;
+  /** Drop hits whose score is below this cosine similarity. */
+  minScore?: number;
+}
+
+export type ImageQuery =
+  | { kind: 'path'; path: string }
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'photo'; id: string };
+
+export interface FailedFile {
+  path: string;
+  error: string;
+  code: string;
+}
+
+export interface IndexProgress {
+  phase: 'scanning' | 'indexing' | 'writing' | 'done' | 'cancelled';
+  found: number;
+  done: number;
+  indexed: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  moved: number;
+  removed: number;
+  /** Photos per second over the last few seconds. */
+  rate: number;
+  /** Seconds left at the current rate, or null when unknown. */
+  etaSeconds: number | null;
+  current?: string;
+}
+
+export interface IndexReport {
+  indexed: number;
+  unchanged: number;
+  removed: number;
+  moved: number;
+  failed: FailedFile[];
+  /** Files whose failure was found in this run (the rest failed before and are unchanged). */
+  newlyFailed: number;
+  offlineRoots: string[];
+  problems: ScanProblem[];
+  cancelled: boolean;
+  seconds: number;
+  model: string;
+}
+
+export interface ScanProblem {
+  path: string;
+  kind: 'unreadable' | 'symlink-loop' | 'not-found';
+  message: string;
+}
+
+export interface RootInfo {
+  path: string;
+  online: boolean;
+  photos: number;
+  failed: number;
+  lastIndexedAt: number | null;
+}
+
+export interface ModelInfo {
+  id: string;
+  dim: number;
+  device: string | null;
+  dtype: string | null;
+}
+
+export interface LibraryStatus {
+  library: string;
+  photos: number;
+  failures: number;
+  roots: RootInfo[];
+  model: ModelInfo | null;
+  pendingModel: string | null;
+  schemaVersion: number;
+}
