@@ -2,6 +2,7 @@
 // Towers load lazily and separately, so a text query never loads or runs the vision tower; a combined
 // graph (Chinese-CLIP's layout) is split once into a text and a vision graph beside the original.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,11 +40,31 @@ export interface EmbedderOptions {
 
 const DTYPE_SUFFIX: Record<'q8' | 'fp32', string> = { q8: '_quantized', fp32: '' };
 
+/**
+ * onnxruntime-node ships DirectML (Windows) and CoreML (macOS) in its package; the CUDA provider is an opt-in
+ * download (ONNXRUNTIME_NODE_INSTALL=cuda12). Trying CUDA without its library only prints native errors.
+ */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const require = createRequire(import.meta.url);
+    const pkg = path.dirname(require.resolve('onnxruntime-node/package.json'));
+    return existsSync(path.join(pkg, 'bin', 'napi-v6', 'linux', process.arch, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
+}
+
 /** Execution providers to try, best first; CPU always last. */
-export function deviceCandidates(pref: DevicePreference, platform: NodeJS.Platform = process.platform): string[] {
+export function deviceCandidates(
+  pref: DevicePreference,
+  platform: NodeJS.Platform = process.platform,
+  hasCuda: () => boolean = cudaProviderInstalled,
+): string[] {
   if (pref === 'cpu') return ['cpu'];
-  const gpu = platform === 'win32' ? 'dml' : platform === 'darwin' ? 'coreml' : 'cuda';
-  return [gpu, 'cpu'];
+  if (platform === 'win32') return ['dml', 'cpu'];
+  if (platform === 'darwin') return ['coreml', 'cpu'];
+  // 'gpu' asks for the GPU explicitly: try CUDA even when its library looks absent, and say why it failed.
+  return pref === 'gpu' || hasCuda() ? ['cuda', 'cpu'] : ['cpu'];
 }
 
 interface Layout {
@@ -170,6 +191,8 @@ export class TransformersClipEmbedder implements Embedder {
             intraOpNumThreads: this.opts.threads,
             interOpNumThreads: 1,
             graphOptimizationLevel: 'all',
+            // Errors still surface as exceptions; ORT's own warnings on stderr would only confuse users.
+            logSeverityLevel: 3,
           },
         });
         if (tower === 'text') this.textDevice = device;
