@@ -61,7 +61,10 @@ export async function resolveModel(spec: string, modelsDir = defaultModelsDir())
   }
   const catalog = findCatalogModel(spec);
   if (!catalog) {
-    if (spec.includes(path.sep) || spec.startsWith('.')) throw new Error(`No model folder at ${asPath} (it needs config.json and onnx/).`);
+    const hubLike = /^[\w.-]+\/[\w.-]+$/.test(spec);
+    if (!hubLike && (spec.includes('/') || spec.includes(path.sep) || spec.startsWith('.'))) {
+      throw new Error(`No model folder at ${asPath} (a model folder needs config.json and onnx/).`);
+    }
     throw new Error(`Unknown model "${spec}". Known models: ${MODEL_CATALOG.map((m) => m.id).join(', ')}; or give a model folder.`);
   }
   const dir = catalogFolder(modelsDir, catalog.id);
