@@ -74,7 +74,8 @@ beforeAll(async () => {
     res.writeHead(range ? 206 : 200, { 'content-length': String(slice.length), 'accept-ranges': 'bytes' });
     if (faults.dropOnce.has(file) && slice.length > 1000) {
       faults.dropOnce.delete(file);
-      res.write(slice.subarray(0, Math.floor(slice.length / 2)), () => res.destroy());
+      // Let the first half reach the client before the connection drops, so there is something to resume.
+      res.write(slice.subarray(0, Math.floor(slice.length / 2)), () => setTimeout(() => res.destroy(), 100));
       return;
     }
     res.end(slice);
