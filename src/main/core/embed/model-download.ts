@@ -124,7 +124,7 @@ async function fetchToFile(
 export async function downloadModel(model: CatalogModel, dest: string, opts: DownloadOptions = {}): Promise<string> {
   const f = opts.fetchImpl ?? fetch;
   const host = opts.host || DEFAULT_HUB_HOST;
-  const retries = opts.retries ?? 4;
+  const retries = opts.retries ?? 3;
   const manifest: ModelManifest = { id: model.id, host, completedAt: 0, files: {} };
   await mkdir(dest, { recursive: true });
 
@@ -162,7 +162,7 @@ export async function downloadModel(model: CatalogModel, dest: string, opts: Dow
         lastError = err;
         if (opts.signal?.aborted) throw new ModelDownloadError('The download was cancelled.', 'aborted');
         if (err instanceof ModelDownloadError && err.kind === 'http' && /answered 4\d\d/.test(err.message)) break;
-        if (attempt < retries) await new Promise((r) => setTimeout(r, (opts.backoffMs ?? 1000) * 2 ** attempt));
+        if (attempt < retries) await new Promise((r) => setTimeout(r, (opts.backoffMs ?? 500) * 2 ** attempt));
       }
     }
     if (lastError) throw explain(lastError, host, model.id);
