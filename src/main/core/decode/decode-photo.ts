@@ -1,0 +1,358 @@
+// Decodes a photo once with sharp (shrink-on-load, upright, flattened, 8-bit sRGB) into a small raw buffer
+// and derives the model tensor, the thumbnail and the metadata from it; bad files become DecodeFailure records.
+import { open } from 'node:fs/promises';
+import sharp, { type Metadata } from 'sharp';
+import {
+  classifyVipsError, failure, fileSystemFailure, tooLargeFailure,
+  type ByteClues, type DecodeFailure,
+} from './errors';
+import { readExifFacts, type ExifFacts } from './exif-meta';
+import { decodeHeicRgba } from './heic-fallback';
+import { specResizeSize, specSourceEdge, type PreprocessSpec } from './preprocess-spec';
+import { SNIFF_BYTES, sniffImageFormat } from './sniff';
+
+export interface PhotoMeta {
+  /** Displayed size, after EXIF orientation / HEIF transforms. */
+  width: number;
+  height: number;
+  /** jpeg png webp avif gif tiff heif svg ... (what the content is, not what the name says) */
+  format: string;
+  /** ms since epoch from EXIF DateTimeOriginal/CreateDate; null if none. */
+  takenAt: number | null;
+  /** "Make Model", tidied. */
+  camera: string | null;
+  gps: { lat: number; lon: number } | null;
+  /** EXIF orientation 1..8 as stored (1 when absent or invalid). */
+  orientation: number;
+  /** Pages or frames in the file; only the first is decoded. */
+  pages: number;
+}
+
+export interface DecodedPhoto {
+  /** CHW, 3 × size.height × size.width, normalised per spec; empty when `wantTensor` is false. */
+  tensor: Float32Array;
+  /** WebP. */
+  thumbnail: Buffer;
+  thumbWidth: number;
+  thumbHeight: number;
+  meta: PhotoMeta;
+}
+
+export type DecodeResult = { ok: true; value: DecodedPhoto } | { ok: false; error: DecodeFailure };
+
+export interface DecodeOptions {
+  /** Shortest edge of the thumbnail in pixels (never enlarged). Default 320. */
+  thumbSize?: number;
+  /** Default true; false skips the tensor (e.g. thumbnail-only refresh). */
+  wantTensor?: boolean;
+}
+
+/** sharp's own default (0x3FFF²): formats that must be decoded at full size stay within it. */
+const PIXEL_LIMIT = 268_402_689;
+/**
+ * Baseline JPEG decodes at 1/8 scale through libjpeg's shrink-on-load, so a 1-gigapixel JPEG costs about
+ * 16 MP of memory. Progressive JPEG keeps every DCT coefficient (~3 bytes a pixel) and gets the default limit.
+ */
+const JPEG_PIXEL_LIMIT = 1 << 30;
+/** Larger files are left for libvips to read from disk instead of being held in memory. */
+const BUFFER_LIMIT = 64 << 20;
+const THUMB_QUALITY = 80;
+// libwebp effort 2 halves encode time against the default 4 for ~3% larger thumbnails.
+const THUMB_EFFORT = 2;
+const KERNELS = { nearest: 'nearest', bilinear: 'linear', bicubic: 'cubic' } as const;
+const INTERPOLATORS = { nearest: 'nearest', bilinear: 'bilinear', bicubic: 'bicubic' } as const;
+const WHITE = { r: 255, g: 255, b: 255 };
+
+interface Source {
+  /** Whole file, or its path when it is too big to hold. */
+  input: Buffer | string;
+  clues: ByteClues;
+}
+
+interface RawRgb {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+/** Decodes one photo. Never throws for bad input: a file that cannot be used comes back as `{ ok: false }`. */
+export async function decodePhoto(input: string | Buffer, spec: PreprocessSpec, opts: DecodeOptions = {}): Promise<DecodeResult> {
+  try {
+    return await decode(input, spec, opts);
+  } catch (e) {
+    // Only a bug or an exotic library error gets here; still a record, not an exception.
+    return { ok: false, error: failure('corrupt', 'The image could not be decoded.', e) };
+  }
+}
+
+async function decode(input: string | Buffer, spec: PreprocessSpec, opts: DecodeOptions): Promise<DecodeResult> {
+  const thumbSize = Math.max(1, Math.round(opts.thumbSize ?? 320));
+  const wantTensor = opts.wantTensor ?? true;
+
+  const src = await readSource(input);
+  if ('code' in src) return { ok: false, error: src };
+  const { clues } = src;
+
+  let m: Metadata;
+  try {
+    m = await sharp(src.input, { limitInputPixels: false }).metadata();
+  } catch (e) {
+    // Some HEIF files defeat libvips' header reader; libheif may still read them.
+    if (clues.sniffed === 'heif') return decodeHevc(src, spec, thumbSize, wantTensor, null, e);
+    return { ok: false, error: classifyVipsError(e, 'header', null, clues) };
+  }
+  if (m.format === 'heif' && m.compression === 'hevc') return decodeHevc(src, spec, thumbSize, wantTensor, m);
+
+  const format = formatOf(m);
+  const limit = format === 'jpeg' && !m.isProgressive ? JPEG_PIXEL_LIMIT : PIXEL_LIMIT;
+  if (m.width * m.height > limit) return { ok: false, error: tooLargeFailure(m.width, m.height, limit, format) };
+
+  const edge = Math.max(thumbSize, wantTensor ? specSourceEdge(spec) : 0);
+  let base: RawRgb;
+  try {
+    // Resizing inside the pipeline that opens the file is what lets libjpeg/libwebp shrink on load.
+    const { data, info } = await sharp(src.input, { failOn: 'warning', limitInputPixels: limit, autoOrient: true })
+      .resize({ width: edge, height: edge, fit: 'outside', withoutEnlargement: true })
+      .flatten({ background: WHITE })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    base = checkRgb(data, info.width, info.height, info.channels);
+  } catch (e) {
+    if (m.format === 'heif' && /not been built in|hevc|bad seek/i.test(String(e))) {
+      return decodeHevc(src, spec, thumbSize, wantTensor, m);
+    }
+    return { ok: false, error: classifyVipsError(e, 'pixels', format, clues) };
+  }
+
+  const facts = await readExifFacts(m.exif);
+  const width = m.autoOrient?.width ?? m.width;
+  const height = m.autoOrient?.height ?? m.height;
+  return finish(base, spec, thumbSize, wantTensor, { width, height, format, facts, orientation: m.orientation, pages: m.pages });
+}
+
+/** HEVC-coded HEIF through libheif wasm, then into the same resize/flatten pipeline as raw pixels. */
+async function decodeHevc(
+  src: Source,
+  spec: PreprocessSpec,
+  thumbSize: number,
+  wantTensor: boolean,
+  m: Metadata | null,
+  headerError?: unknown,
+): Promise<DecodeResult> {
+  const file = typeof src.input === 'string' ? await readWhole(src.input) : src.input;
+  if (m && m.width * m.height > PIXEL_LIMIT) {
+    return { ok: false, error: tooLargeFailure(m.width, m.height, PIXEL_LIMIT, 'heif') };
+  }
+  let base: RawRgb;
+  let width: number;
+  let height: number;
+  try {
+    const rgba = await decodeHeicRgba(file);
+    ({ width, height } = rgba);
+    const edge = Math.max(thumbSize, wantTensor ? specSourceEdge(spec) : 0);
+    // No autoOrient: libheif has applied irot/imir already, and EXIF orientation in HEIF is informational only.
+    const { data, info } = await sharp(rgba.data, { raw: { width, height, channels: 4 } })
+      .resize({ width: edge, height: edge, fit: 'outside', withoutEnlargement: true })
+      .flatten({ background: WHITE })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    base = checkRgb(data, info.width, info.height, info.channels);
+  } catch (e) {
+    const msg = String(e);
+    if (/not a HEIC|unsupported|not supported/i.test(msg)) {
+      return { ok: false, error: failure('unsupported', 'This kind of HEIF image is not supported.', e) };
+    }
+    if (headerError !== undefined) return { ok: false, error: classifyVipsError(headerError, 'header', 'heif', src.clues) };
+    return { ok: false, error: failure('corrupt', 'The HEIF image could not be decoded: its data is damaged.', e) };
+  }
+  const facts = await readExifFacts(file, 'file');
+  return finish(base, spec, thumbSize, wantTensor, { width, height, format: 'heif', facts, orientation: m?.orientation, pages: m?.pages });
+}
+
+async function finish(
+  base: RawRgb,
+  spec: PreprocessSpec,
+  thumbSize: number,
+  wantTensor: boolean,
+  info: { width: number; height: number; format: string; facts: ExifFacts; orientation?: number; pages?: number },
+): Promise<DecodeResult> {
+  const [thumb, tensor] = await Promise.all([
+    makeThumbnail(base, thumbSize),
+    wantTensor ? makeTensor(base, info.width, info.height, spec) : Promise.resolve(new Float32Array(0)),
+  ]);
+  const o = info.orientation;
+  return {
+    ok: true,
+    value: {
+      tensor,
+      thumbnail: thumb.data,
+      thumbWidth: thumb.width,
+      thumbHeight: thumb.height,
+      meta: {
+        width: info.width,
+        height: info.height,
+        format: info.format,
+        takenAt: info.facts.takenAt,
+        camera: info.facts.camera,
+        gps: info.facts.gps,
+        orientation: o !== undefined && Number.isInteger(o) && o >= 1 && o <= 8 ? o : 1,
+        pages: info.pages && info.pages > 0 ? info.pages : 1,
+      },
+    },
+  };
+}
+
+async function makeThumbnail(base: RawRgb, thumbSize: number): Promise<{ data: Buffer; width: number; height: number }> {
+  let p = sharp(base.data, { raw: { width: base.width, height: base.height, channels: 3 } });
+  if (Math.min(base.width, base.height) > thumbSize) {
+    p = p.resize({ width: thumbSize, height: thumbSize, fit: 'outside' });
+  }
+  const { data, info } = await p.webp({ quality: THUMB_QUALITY, effort: THUMB_EFFORT }).toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/**
+ * Resize to the size transformers.js would pick for the full photo, then center-crop (black padding where the
+ * crop is larger, as transformers.js does) while rescaling and normalising into CHW.
+ */
+async function makeTensor(base: RawRgb, fullWidth: number, fullHeight: number, spec: PreprocessSpec): Promise<Float32Array> {
+  const rs = specResizeSize(spec, fullWidth, fullHeight);
+  let pixels = base.data;
+  let width = base.width;
+  let height = base.height;
+  if (rs.width !== width || rs.height !== height) {
+    let p = sharp(base.data, { raw: { width, height, channels: 3 } });
+    // Shrinking uses the kernel's antialiased reduce (what PIL does); libvips' enlargement path ignores the
+    // kernel and blurs, so enlarging goes through an affine bicubic like transformers.js and PIL. An axis
+    // may shrink while the other grows (a stretch to a square), hence the two steps.
+    const shrunkW = Math.min(rs.width, width);
+    const shrunkH = Math.min(rs.height, height);
+    if (shrunkW !== width || shrunkH !== height) {
+      p = p.resize({ width: shrunkW, height: shrunkH, fit: 'fill', kernel: KERNELS[spec.resample] });
+    }
+    if (shrunkW !== rs.width || shrunkH !== rs.height) {
+      p = p.affine([rs.width / shrunkW, 0, 0, rs.height / shrunkH], { interpolator: INTERPOLATORS[spec.resample] });
+    }
+    const { data, info } = await p.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`tensor resize gave ${info.channels} channels`);
+    ({ width, height } = info);
+    pixels = data;
+  }
+  const out = spec.crop ?? spec.size;
+  return normaliseChw(pixels, width, height, out.width, out.height, lutFor(spec));
+}
+
+const luts = new WeakMap<PreprocessSpec, Float32Array>();
+
+/**
+ * 3 × 256 table of normalised values, computed with float32 rounding at the same steps as transformers.js
+ * (rescale stored as float32, then (x - mean) / std), so equal pixels give bit-equal tensor values.
+ */
+function lutFor(spec: PreprocessSpec): Float32Array {
+  let lut = luts.get(spec);
+  if (!lut) {
+    lut = new Float32Array(768);
+    for (let c = 0; c < 3; c++) {
+      for (let v = 0; v < 256; v++) lut[c * 256 + v] = (Math.fround(spec.rescale * v) - spec.mean[c]) / spec.std[c];
+    }
+    luts.set(spec, lut);
+  }
+  return lut;
+}
+
+/**
+ * HWC uint8 (w × h) → CHW float32 (cw × ch) through the table, center-cropping on the way: the only per-pixel
+ * loop in JS. Offsets truncate toward zero like transformers.js' center_crop (floor when cropping, floor of the
+ * padding when padding); pixels outside the image are black.
+ */
+function normaliseChw(rgb: Uint8Array, w: number, h: number, cw: number, ch: number, lut: Float32Array): Float32Array {
+  const n = cw * ch;
+  const out = new Float32Array(3 * n);
+  const offX = Math.trunc((w - cw) / 2);
+  const offY = Math.trunc((h - ch) / 2);
+  const x0 = Math.max(0, -offX);
+  const x1 = Math.min(cw, w - offX);
+  const n2 = 2 * n;
+  if (x0 > 0 || x1 < cw || offY < 0 || offY + ch > h) {
+    out.fill(lut[0], 0, n);
+    out.fill(lut[256], n, n2);
+    out.fill(lut[512], n2, 3 * n);
+  }
+  for (let y = 0; y < ch; y++) {
+    const sy = y + offY;
+    if (sy < 0 || sy >= h) continue;
+    let j = (sy * w + x0 + offX) * 3;
+    for (let i = y * cw + x0, end = y * cw + x1; i < end; i++, j += 3) {
+      out[i] = lut[rgb[j]];
+      out[n + i] = lut[256 + rgb[j + 1]];
+      out[n2 + i] = lut[512 + rgb[j + 2]];
+    }
+  }
+  return out;
+}
+
+function checkRgb(data: Buffer, width: number, height: number, channels: number): RawRgb {
+  if (channels !== 3 || data.length !== width * height * 3) {
+    throw new Error(`expected 8-bit RGB, got ${width}x${height}x${channels} in ${data.length} bytes`);
+  }
+  return { data, width, height };
+}
+
+function formatOf(m: Metadata): string {
+  if (m.format === 'heif') return m.compression === 'av1' ? 'avif' : 'heif';
+  return m.format;
+}
+
+async function readWhole(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads the file (or the head and tail of a very large one) and what its bytes say, or a failure. */
+async function readSource(input: string | Buffer): Promise<Source | DecodeFailure> {
+  if (typeof input !== 'string') {
+    if (input.length === 0) return failure('empty', 'The file is empty (0 bytes).');
+    return { input, clues: cluesOf(input) };
+  }
+  let fh;
+  try {
+    fh = await open(input, 'r');
+  } catch (e) {
+    return fileSystemFailure(e);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) return failure('unreadable', 'This is a folder, not a file.');
+    if (!st.isFile()) return failure('unreadable', 'This is not a regular file.');
+    if (st.size === 0) return failure('empty', 'The file is empty (0 bytes).');
+    if (st.size <= BUFFER_LIMIT) {
+      const data = await fh.readFile();
+      if (data.length === 0) return failure('empty', 'The file is empty (0 bytes).');
+      return { input: data, clues: cluesOf(data) };
+    }
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const tail = Buffer.alloc(64);
+    await fh.read(head, 0, head.length, 0);
+    await fh.read(tail, 0, tail.length, st.size - tail.length);
+    return { input, clues: { sniffed: sniffImageFormat(head), head, tail } };
+  } catch (e) {
+    return fileSystemFailure(e);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+function cluesOf(whole: Uint8Array): ByteClues {
+  return {
+    sniffed: sniffImageFormat(whole.subarray(0, SNIFF_BYTES)),
+    // Text detection looks further than the magic bytes: a text file can start like anything.
+    head: whole.subarray(0, 512),
+    tail: whole.subarray(Math.max(0, whole.length - 64)),
+    whole,
+  };
+}
