@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     environment: 'node',
     globalSetup: ['scripts/vitest-global-setup.ts'],
-    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'scripts/**/*.test.ts', 'resources/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',

@@ -100,8 +100,9 @@ program
   .addOption(hubOption)
   .addOption(modelsDirOption)
   .option('--batch-size <n>', 'images per inference batch', positiveInt)
+  .option('--vocabulary <file>', 'tag vocabulary for this library: a JSON array of {"en": …, "zh": …} concepts')
   .option('--json', 'print a JSON report as the last line')
-  .action(async (folders: string[], o: CommonOpts & { batchSize?: number }) => {
+  .action(async (folders: string[], o: CommonOpts & { batchSize?: number; vocabulary?: string }) => {
     const controller = new AbortController();
     let interrupted = 0;
     process.on('SIGINT', () => {
@@ -121,6 +122,7 @@ program
           bar.update(pct, `${p.done}/${todo}  ${p.rate.toFixed(1)}/s${eta}  failed ${p.failed}`);
         }
       };
+      if (o.vocabulary) await lib.setVocabulary(path.resolve(o.vocabulary));
       const r = await lib.index({ roots: folders, signal: controller.signal, onProgress, batchSize: o.batchSize });
       bar.done();
       return r;
@@ -199,6 +201,37 @@ program
     const lines = [`Library ${out.library}`, `  ${out.photos} photos, ${out.failures} failed`, `  model: ${out.model?.id ?? 'none'}${out.pendingModel ? ` (switching to ${out.pendingModel})` : ''}`];
     for (const r of out.roots) lines.push(`  ${r.online ? '●' : '○ offline'} ${r.path}: ${r.photos} photos${r.failed ? `, ${r.failed} failed` : ''}`);
     console.log(lines.join('\n'));
+  });
+
+program
+  .command('tags')
+  .description('auto-tagged albums: one per tag, largest first')
+  .addOption(libraryOption)
+  .addOption(modelsDirOption)
+  .option('--json', 'print JSON: [{"tag","zh","count"}]')
+  .action(async (o: CommonOpts) => {
+    const albums = await withLibrary(o, {}, (lib) => lib.albums());
+    if (o.json) printJson(albums.map((a) => ({ tag: a.tag, zh: a.zh, count: a.count, id: a.id, group: a.group, cover: a.cover?.path ?? null })));
+    else console.log(albums.length ? albums.map((a) => `${String(a.count).padStart(6)}  ${a.zh} / ${a.tag}`).join('\n') : 'No albums yet: index some photos first.');
+  });
+
+addSearchOptions(program.command('album').description("an album's photos (the tag in either language)").argument('<tag>', 'tag, e.g. 海滩 or beach'))
+  .action(async (tag: string, o: CommonOpts & Parameters<typeof searchOptions>[0]) => {
+    const hits = await withLibrary(o, {}, (lib) => lib.album(tag, { ...searchOptions(o), limit: o.limit ?? 1000 }));
+    if (o.json) printJson(hits);
+    else console.log(formatHits(hits));
+  });
+
+program
+  .command('duplicates')
+  .description('groups of near-identical photos (resized, re-compressed, burst shots); the one to keep first')
+  .addOption(libraryOption)
+  .addOption(modelsDirOption)
+  .option('--json', 'print JSON: [{"paths":[…]}]')
+  .action(async (o: CommonOpts) => {
+    const groups = await withLibrary(o, { readOnly: true }, (lib) => lib.duplicates());
+    if (o.json) printJson(groups.map((g) => ({ paths: g.paths, keep: g.photos[0].path })));
+    else console.log(groups.length ? groups.map((g) => g.paths.map((p, i) => `${i === 0 ? 'keep ' : '     '}${p}`).join('\n')).join('\n\n') : 'No near-duplicates found.');
   });
 
 const models = program.command('models').description('list, download or import models');

@@ -21,6 +21,8 @@ export interface PhotoInfo {
 
 export interface SearchHit extends PhotoInfo {
   score: number;
+  /** "best" when the hit stands out from this query's score distribution (adaptive cutoff), else "more". */
+  tier?: 'best' | 'more';
 }
 
 export interface SearchFilters {
@@ -33,6 +35,7 @@ export interface SearchFilters {
   formats?: string[];
   /** Minimum of width and height, in pixels. */
   minSize?: number;
+  orientation?: 'landscape' | 'portrait' | 'square';
 }
 
 export interface SearchOptions {
@@ -41,6 +44,40 @@ export interface SearchOptions {
   filters?: SearchFilters;
   /** Drop hits whose score is below this cosine similarity. */
   minScore?: number;
+  /** Only the hits above the adaptive cutoff. */
+  bestOnly?: boolean;
+  sort?: 'relevance' | 'date';
+}
+
+export interface WeightedImage {
+  image: ImageQuery;
+  weight: number;
+}
+
+export interface AlbumInfo {
+  id: string;
+  tag: string;
+  zh: string;
+  group: string;
+  count: number;
+  cover: PhotoInfo | null;
+  user: boolean;
+}
+
+export interface DuplicateGroup {
+  paths: string[];
+  photos: PhotoInfo[];
+  /** The photo to keep: the largest resolution, then the largest file. */
+  keep: string;
+}
+
+export interface SmartAlbumInfo {
+  id: string;
+  name: string;
+  text?: string;
+  photoIds?: string[];
+  threshold: number;
+  count: number;
 }
 
 export type ImageQuery =

@@ -54,11 +54,28 @@ export async function readMeta(dir: string): Promise<LibraryMeta> {
   return emptyMeta();
 }
 
-export async function writeMeta(dir: string, meta: LibraryMeta): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, 'library.json');
+/** Writes JSON atomically (temp file + rename), keeping the previous version as <file>.bak. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(meta, null, 2));
+  await writeFile(tmp, JSON.stringify(value, null, 2));
   if (existsSync(file)) await copyFile(file, file + '.bak');
   await rename(tmp, file);
+}
+
+/** Reads a JSON file written by writeJsonAtomic, falling back to its backup when the file is torn or damaged. */
+export async function readJsonWithBackup<T>(file: string, validate: (v: unknown) => T): Promise<T | null> {
+  for (const candidate of [file, file + '.bak']) {
+    if (!existsSync(candidate)) continue;
+    try {
+      return validate(JSON.parse(await readFile(candidate, 'utf8')));
+    } catch {
+      // try the backup
+    }
+  }
+  return null;
+}
+
+export async function writeMeta(dir: string, meta: LibraryMeta): Promise<void> {
+  await writeJsonAtomic(path.join(dir, 'library.json'), meta);
 }

@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type {
+  AlbumInfo,
+  DuplicateGroup,
   FailedFile,
   ImageQuery,
   IndexProgress,
@@ -15,6 +17,8 @@ import type {
   SearchFilters,
   SearchHit,
   SearchOptions,
+  SmartAlbumInfo,
+  WeightedImage,
 } from '../../../shared/types.js';
 import { decodePhoto, IMAGE_EXTENSIONS, sniffImageFormat, type DecodeResult } from '../decode/index.js';
 import type { Embedder } from '../embed/embedder.js';
@@ -24,6 +28,15 @@ import { TransformersClipEmbedder, type DevicePreference } from '../embed/transf
 import { photoId, quickHash, runPipeline, thumbRelPath, type WorkItem } from '../index/index-pipeline.js';
 import { walkRoot, type ScannedFile } from '../scan/walk.js';
 import { LruCache } from '../search/lru-cache.js';
+import { findDuplicateGroups } from '../search/duplicates.js';
+import { isArithmetic, keywordTokens, parseQuery } from '../search/query-parser.js';
+import { bestMatchCutoff, ScoreAccumulator } from '../search/relevance.js';
+import { DEFAULT_TAG_MARGIN, Tagger } from '../tags/tagger.js';
+import { conceptMatches, defaultVocabularyPath, loadVocabulary, parseVocabulary, type Concept, type Vocabulary } from '../tags/vocabulary.js';
+import { findCatalogModel } from '../embed/model-catalog.js';
+import { l2normalize } from '../embed/embedder.js';
+import { readUserData, writeUserData, smartAlbumSchema, type SmartAlbum, type UserData } from './user-data.js';
+import { writeFile } from 'node:fs/promises';
 import { VectorIndex } from '../search/vector-index.js';
 import { LanceVectorStore } from '../store/lance-vector-store.js';
 import type { ModelVectors, PhotoRecord, VectorStore } from '../store/vector-store.js';
@@ -61,6 +74,8 @@ export interface LibraryEvents {
 }
 
 const DEFAULT_LIMIT = 50;
+/** Words too common to count as filename keywords in hybrid search. */
+const STOPWORDS = new Set(['a', 'an', 'the', 'of', 'on', 'in', 'at', 'to', 'and', 'or', 'with', 'photo', 'picture', 'image', 'photos', 'pictures', 'images', 'my', 'for', 'from', 'by', 'is', 'are', '的', '照片', '图片']);
 
 function toInfo(r: PhotoRecord, libDir: string, offlineRoots: Set<string>): PhotoInfo {
   return {
@@ -92,6 +107,11 @@ export class Library extends EventEmitter<LibraryEvents> {
   private vectors: ModelVectors | null = null;
   private queryCache = new LruCache<string, Float32Array>(512);
   private indexing: Promise<IndexReport> | null = null;
+  private userData: UserData | null = null;
+  private taggerP: Promise<Tagger> | null = null;
+  /** Active model's tags per photo: [concept id, margin], best first. */
+  private tagsById = new Map<string, [string, number][]>();
+  private tagsLoaded = false;
 
   private constructor(
     readonly dir: string,
@@ -140,6 +160,7 @@ export class Library extends EventEmitter<LibraryEvents> {
         lib.byPath.set(r.path, r.id);
       }
       await lib.selectModel({ id: embedder.modelId, source: resolved.source, key: embedder.modelKey, dim: embedder.dim });
+      lib.userData = await readUserData(abs);
       return lib;
     } catch (err) {
       await lock?.release();
@@ -213,8 +234,10 @@ export class Library extends EventEmitter<LibraryEvents> {
       const t = await this.store.vectors(key, this.meta.model?.key === key ? this.meta.model.dim : 1);
       await t.delete(ids);
     }
+    if (this.meta.model) await (await this.store.tags(this.meta.model.key)).delete(ids);
     await this.store.deletePhotos(ids);
     for (const id of ids) {
+      this.tagsById.delete(id);
       const r = this.photos.get(id);
       if (r) this.byPath.delete(r.path);
       this.photos.delete(id);
@@ -408,6 +431,9 @@ export class Library extends EventEmitter<LibraryEvents> {
       await writeMeta(this.dir, this.meta);
     }
     await this.sweepOrphans(target, targetVectors);
+    if (!cancelled && target.key === this.meta.model?.key) {
+      await this.ensureTags().catch((err) => this.emit('warning', `Could not tag photos: ${(err as Error).message}`));
+    }
     await this.store.optimize().catch((err) => this.emit('warning', `Could not compact the database: ${(err as Error).message}`));
     progress.phase = cancelled ? 'cancelled' : 'done';
     progress.etaSeconds = 0;
@@ -473,22 +499,65 @@ export class Library extends EventEmitter<LibraryEvents> {
       if (f.to !== undefined && when > f.to) return false;
       if (formats && !formats.includes(p.format)) return false;
       if (f.minSize !== undefined && Math.min(p.width, p.height) < f.minSize) return false;
+      if (f.orientation) {
+        const o = p.width > p.height * 1.05 ? 'landscape' : p.height > p.width * 1.05 ? 'portrait' : 'square';
+        if (o !== f.orientation) return false;
+      }
       return true;
     };
   }
 
-  private async hits(q: Float32Array, opts: SearchOptions, exclude?: string): Promise<SearchHit[]> {
+  private offlineRoots(): Set<string> {
+    return new Set(this.meta.roots.filter((r) => !r.online).map((r) => r.path));
+  }
+
+  /**
+   * Ranks photos for a query vector: prefiltered exact search, optional filename/folder keyword blending
+   * (hybrid), adaptive best/more tiers from this query's own score distribution, then sort and paging.
+   */
+  private async hits(q: Float32Array, opts: SearchOptions, exclude?: string, keywords: string[] = []): Promise<SearchHit[]> {
     const idx = await this.activeIndex();
     const limit = Math.max(0, Math.min(opts.limit ?? DEFAULT_LIMIT, 10_000));
     const offset = Math.max(0, opts.offset ?? 0);
     const base = this.filterFn(opts.filters);
     const accept = exclude ? (id: string) => id !== exclude && (base ? base(id) : true) : base;
-    const rows = idx.search(q, offset + limit, accept);
-    const offline = new Set(this.meta.roots.filter((r) => !r.online).map((r) => r.path));
-    return rows
-      .slice(offset)
+    const stats = new ScoreAccumulator();
+    const want = opts.sort === 'date' ? Math.max(offset + limit, 1000) : offset + limit;
+    let rows = idx.search(q, want, accept, stats);
+    const cutoff = rows.length > 0 ? bestMatchCutoff(rows[0].score, stats.stats()) : -Infinity;
+    if (keywords.length > 0) rows = this.blendKeywords(rows, q, keywords, accept, want);
+    let out: SearchHit[] = rows
       .filter((r) => opts.minScore === undefined || r.score >= opts.minScore)
-      .map((r) => ({ ...toInfo(this.photos.get(r.id)!, this.dir, offline), score: r.score }));
+      .map((r) => ({ ...toInfo(this.photos.get(r.id)!, this.dir, this.offlineRoots()), score: r.score, tier: r.score >= cutoff ? ('best' as const) : ('more' as const) }));
+    if (opts.bestOnly) out = out.filter((h) => h.tier === 'best');
+    if (opts.sort === 'date') out.sort((a, b) => (b.takenAt ?? b.mtime) - (a.takenAt ?? a.mtime));
+    return out.slice(offset, offset + limit);
+  }
+
+  /** Hybrid search: photos whose file or folder name holds a query keyword get a boost and join the candidates. */
+  private blendKeywords(rows: { id: string; score: number }[], q: Float32Array, keywords: string[], accept: ((id: string) => boolean) | undefined, want: number) {
+    const BOOST = 0.1;
+    const matchers = keywords.map((k) => (/^[\x00-\x7f]+$/.test(k) ? new RegExp(`(^|[^a-z0-9])${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9])`) : k));
+    const matchCount = (p: PhotoRecord) => {
+      const rel = path.relative(p.root, p.path).toLowerCase();
+      let n = 0;
+      for (const m of matchers) if (typeof m === 'string' ? rel.includes(m) : m.test(rel)) n++;
+      return n;
+    };
+    const scores = new Map(rows.map((r) => [r.id, r.score]));
+    const idx = this.vindex!;
+    for (const p of this.photos.values()) {
+      if (p.status !== 'ok' || (accept && !accept(p.id))) continue;
+      const n = matchCount(p);
+      if (n === 0) continue;
+      const base = scores.get(p.id) ?? idx.score(p.id, q);
+      if (base === null) continue;
+      scores.set(p.id, base + (BOOST * n) / matchers.length);
+    }
+    return [...scores.entries()]
+      .map(([id, score]) => ({ id, score }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, want);
   }
 
   /** Embeds a text query (cached). */
@@ -502,10 +571,32 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   async search(text: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    const q = text.trim();
-    if (!q) throw new Error('Type something to search for.');
+    return this.query({ text }, opts);
+  }
+
+  /**
+   * The query language: text with rclip-style arithmetic (「海边 + 日落 - 人」, "2:cat + dog"), optionally mixed
+   * with weighted images (a photo chip plus "at night"). Plain text also matches file and folder names.
+   */
+  async query(q: { text?: string; images?: WeightedImage[] }, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    const text = (q.text ?? '').trim();
+    const images = q.images ?? [];
+    if (!text && images.length === 0) throw new Error('Type something to search for, or add an image.');
     if (!this.searchUsesEmbedder()) throw new Error('The library is switching models; search serves the previous model until indexing finishes.');
-    return this.hits(await this.textVector(q), opts);
+    const terms = text ? parseQuery(text) : [];
+    const parts: { v: Float32Array; w: number }[] = [];
+    for (const t of terms) parts.push({ v: await this.textVector(t.text), w: t.weight });
+    for (const im of images) parts.push({ v: await this.imageVector(im.image), w: im.weight });
+    let v: Float32Array;
+    if (parts.length === 1 && parts[0].w === 1) v = parts[0].v;
+    else {
+      v = new Float32Array(this.embedder.dim);
+      for (const p of parts) for (let j = 0; j < v.length; j++) v[j] += p.w * p.v[j];
+      l2normalize(v);
+    }
+    const keywords = text && !isArithmetic(terms) && images.length === 0 ? keywordTokens(text).filter((k) => !STOPWORDS.has(k)) : [];
+    const exclude = images.length === 1 && !text && images[0].image.kind === 'photo' ? images[0].image.id : undefined;
+    return this.hits(v, opts, exclude, keywords);
   }
 
   async imageVector(query: ImageQuery): Promise<Float32Array> {
@@ -548,6 +639,228 @@ export class Library extends EventEmitter<LibraryEvents> {
   isInsideRoots(file: string): boolean {
     const abs = path.resolve(file);
     return this.meta.roots.some((r) => isInside(abs, r.path));
+  }
+
+  // ---- Albums, tags, smart albums, duplicates -------------------------------------------------------------
+
+  private tagMargin(): number {
+    const m = Number(this.meta.settings.tagMargin);
+    return Number.isFinite(m) ? m : DEFAULT_TAG_MARGIN;
+  }
+
+  private async vocabulary(): Promise<Vocabulary> {
+    const custom = typeof this.meta.settings.vocabulary === 'string' ? path.join(this.dir, this.meta.settings.vocabulary) : null;
+    const v = await loadVocabulary(custom && existsSync(custom) ? custom : defaultVocabularyPath());
+    const user = this.userData?.userTags ?? [];
+    if (user.length === 0) return v;
+    const concepts: Concept[] = [
+      ...v.concepts,
+      ...user.map((t) => ({ id: t.id, en: t.en || t.label, zh: t.zh || t.label, group: 'user', prompts: { en: [], zh: [] }, aliases: { en: [t.label], zh: [t.label] }, user: true })),
+    ];
+    return { ...v, concepts, hash: `${v.hash}-${user.map((u) => u.id).join(',')}` };
+  }
+
+  private tagger(): Promise<Tagger> {
+    return (this.taggerP ??= (async () => {
+      const vocab = await this.vocabulary();
+      const catalog = findCatalogModel(this.embedder.modelId);
+      const languages = catalog ? catalog.languages : (['en', 'zh'] as const);
+      return Tagger.build(this.embedder, vocab, languages);
+    })().catch((err) => {
+      this.taggerP = null;
+      throw err;
+    }));
+  }
+
+  private async loadTags(): Promise<void> {
+    if (this.tagsLoaded || !this.meta.model) return;
+    const table = await this.store.tags(this.meta.model.key);
+    for (const row of await table.all()) this.tagsById.set(row.id, row.tags);
+    this.tagsLoaded = true;
+  }
+
+  /** Tags every ok photo of the active model that has none yet; a new vocabulary retags everything. */
+  async ensureTags(): Promise<number> {
+    if (!this.meta.model || !this.searchUsesEmbedder()) return 0;
+    await this.loadTags();
+    const tagger = await this.tagger();
+    const table = await this.store.tags(this.meta.model.key);
+    const version = `${this.meta.model.key}:${tagger.vocab.hash}`;
+    if (this.meta.settings.tagsVersion !== version) {
+      await table.clear();
+      this.tagsById.clear();
+    }
+    const idx = await this.activeIndex();
+    const rows: { id: string; tags: [string, number][] }[] = [];
+    for (const p of this.photos.values()) {
+      if (p.status !== 'ok' || this.tagsById.has(p.id)) continue;
+      const v = idx.get(p.id);
+      if (!v) continue;
+      rows.push({ id: p.id, tags: tagger.tag(v) });
+    }
+    for (let i = 0; i < rows.length; i += 2000) await table.upsert(rows.slice(i, i + 2000));
+    for (const r of rows) this.tagsById.set(r.id, r.tags);
+    if (this.meta.settings.tagsVersion !== version) {
+      this.meta.settings.tagsVersion = version;
+      if (!this.opts.readOnly) await writeMeta(this.dir, this.meta);
+    }
+    return rows.length;
+  }
+
+  /** Uses a custom vocabulary (a JSON array of {en, zh} concepts) for this library, and retags without re-embedding. */
+  async setVocabulary(file: string | null): Promise<void> {
+    if (file === null) delete this.meta.settings.vocabulary;
+    else {
+      const vocab = parseVocabulary(JSON.parse(await readFile(file, 'utf8')));
+      await writeFile(path.join(this.dir, 'vocabulary.json'), JSON.stringify({ concepts: vocab.concepts, templates: vocab.templates, background: vocab.background }, null, 2));
+      this.meta.settings.vocabulary = 'vocabulary.json';
+    }
+    await writeMeta(this.dir, this.meta);
+    this.taggerP = null;
+    await this.ensureTags();
+  }
+
+  async setTagMargin(margin: number): Promise<void> {
+    if (!Number.isFinite(margin) || margin < -1 || margin > 1) throw new Error('The tag threshold must be between -1 and 1.');
+    this.meta.settings.tagMargin = margin;
+    await writeMeta(this.dir, this.meta);
+  }
+
+  private albumMembers(concept: Concept): Map<string, number> {
+    const margin = this.tagMargin();
+    const members = new Map<string, number>();
+    for (const [id, tags] of this.tagsById) {
+      const t = tags.find(([c]) => c === concept.id);
+      if (t && t[1] >= margin && this.photos.get(id)?.status === 'ok') members.set(id, t[1]);
+    }
+    const edits = this.userData?.albumEdits[concept.id];
+    for (const id of edits?.removed ?? []) members.delete(id);
+    for (const id of edits?.added ?? []) if (this.photos.get(id)?.status === 'ok' && !members.has(id)) members.set(id, 1);
+    return members;
+  }
+
+  /** One album per tag with at least one photo, largest first. */
+  async albums(): Promise<AlbumInfo[]> {
+    await this.ensureTags();
+    const tagger = await this.tagger();
+    const offline = this.offlineRoots();
+    const out: AlbumInfo[] = [];
+    for (const c of tagger.vocab.concepts) {
+      const members = this.albumMembers(c);
+      if (members.size === 0) continue;
+      let cover: string | null = null;
+      let best = -Infinity;
+      for (const [id, score] of members) if (score > best) [best, cover] = [score, id];
+      out.push({ id: c.id, tag: c.en, zh: c.zh, group: c.group, count: members.size, cover: cover ? toInfo(this.photos.get(cover)!, this.dir, offline) : null, user: c.user === true });
+    }
+    return out.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag));
+  }
+
+  private async concept(tag: string): Promise<Concept> {
+    const tagger = await this.tagger();
+    const c = tagger.vocab.concepts.find((x) => conceptMatches(x, tag));
+    if (!c) throw new Error(`No album called "${tag}".`);
+    return c;
+  }
+
+  /** An album's photos, best first (score = how far the photo beats its background baseline; 1 = added by hand). */
+  async album(tag: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    await this.ensureTags();
+    const c = await this.concept(tag);
+    const accept = this.filterFn(opts.filters);
+    const offline = this.offlineRoots();
+    const hits = [...this.albumMembers(c)]
+      .filter(([id]) => !accept || accept(id))
+      .map(([id, score]) => ({ ...toInfo(this.photos.get(id)!, this.dir, offline), score, tier: 'best' as const }))
+      .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path));
+    if (opts.sort === 'date') hits.sort((a, b) => (b.takenAt ?? b.mtime) - (a.takenAt ?? a.mtime));
+    const offset = opts.offset ?? 0;
+    return hits.slice(offset, offset + (opts.limit ?? 1000));
+  }
+
+  /** Adds a photo to, or removes it from, an auto album. Stored apart from the index; survives re-index and retag. */
+  async editAlbum(tag: string, photoId: string, action: 'add' | 'remove'): Promise<void> {
+    const c = await this.concept(tag);
+    if (!this.photos.has(photoId)) throw new Error(`No indexed photo with id ${photoId}.`);
+    const ud = this.userData!;
+    const e = (ud.albumEdits[c.id] ??= { added: [], removed: [] });
+    e.added = e.added.filter((x) => x !== photoId);
+    e.removed = e.removed.filter((x) => x !== photoId);
+    (action === 'add' ? e.added : e.removed).push(photoId);
+    await writeUserData(this.dir, ud);
+  }
+
+  /** A tag of the user's own, in any language; photos are tagged with it right away. */
+  async addUserTag(label: string): Promise<string> {
+    const clean = label.trim();
+    if (!clean || clean.length > 60) throw new Error('A tag needs 1 to 60 characters.');
+    const ud = this.userData!;
+    const existing = ud.userTags.find((t) => t.label === clean);
+    if (existing) return existing.id;
+    const id = `user-${Date.now().toString(36)}`;
+    ud.userTags.push({ id, label: clean });
+    await writeUserData(this.dir, ud);
+    this.taggerP = null;
+    await this.ensureTags();
+    return id;
+  }
+
+  private async smartVector(def: { text?: string; photoIds?: string[] }): Promise<Float32Array> {
+    const images = (def.photoIds ?? []).map((id) => ({ image: { kind: 'photo' as const, id }, weight: 1 }));
+    const parts: Float32Array[] = [];
+    if (def.text?.trim()) parts.push(await this.textVector(def.text.trim()));
+    for (const im of images) parts.push(await this.imageVector(im.image));
+    if (parts.length === 0) throw new Error('A smart album needs text, example photos, or both.');
+    const v = new Float32Array(this.embedder.dim);
+    for (const p of parts) for (let j = 0; j < v.length; j++) v[j] += p[j];
+    return l2normalize(v);
+  }
+
+  /** Photos of a smart album (saved, or a draft while the user moves the slider): cosine ≥ threshold, best first. */
+  async smartAlbumHits(def: { text?: string; photoIds?: string[]; threshold: number }, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    const v = await this.smartVector(def);
+    return this.hits(v, { ...opts, minScore: def.threshold, limit: opts.limit ?? 1000 });
+  }
+
+  async smartAlbums(): Promise<SmartAlbumInfo[]> {
+    const out: SmartAlbumInfo[] = [];
+    for (const a of this.userData!.smartAlbums) {
+      const hits = await this.smartAlbumHits(a, { limit: 10_000 }).catch(() => []);
+      out.push({ id: a.id, name: a.name, text: a.text, photoIds: a.photoIds, threshold: a.threshold, count: hits.length });
+    }
+    return out;
+  }
+
+  async saveSmartAlbum(def: { id?: string; name: string; text?: string; photoIds?: string[]; threshold: number }): Promise<SmartAlbum> {
+    const album = smartAlbumSchema.parse({ ...def, id: def.id ?? `sa-${Date.now().toString(36)}`, createdAt: Date.now() });
+    const ud = this.userData!;
+    ud.smartAlbums = [...ud.smartAlbums.filter((a) => a.id !== album.id), album];
+    await writeUserData(this.dir, ud);
+    return album;
+  }
+
+  async deleteSmartAlbum(id: string): Promise<void> {
+    const ud = this.userData!;
+    ud.smartAlbums = ud.smartAlbums.filter((a) => a.id !== id);
+    await writeUserData(this.dir, ud);
+  }
+
+  /** Groups of near-identical photos (resized, re-compressed, burst), with the one to keep first. */
+  async duplicates(opts: { maxHamming?: number; minCosine?: number } = {}): Promise<DuplicateGroup[]> {
+    const idx = await this.activeIndex();
+    const candidates = [...this.photos.values()].filter((p) => p.status === 'ok' && p.phash).map((p) => ({ id: p.id, phash: p.phash! }));
+    const cos = (a: string, b: string) => {
+      const va = idx.get(a);
+      return va ? (idx.score(b, va) ?? 0) : 0;
+    };
+    const offline = this.offlineRoots();
+    return findDuplicateGroups(candidates, cos, opts)
+      .map((ids) => {
+        const photos = ids.map((id) => toInfo(this.photos.get(id)!, this.dir, offline));
+        photos.sort((a, b) => b.width * b.height - a.width * a.height || b.size - a.size || a.path.localeCompare(b.path));
+        return { paths: photos.map((p) => p.path), photos, keep: photos[0].id };
+      })
+      .sort((a, b) => b.photos.length - a.photos.length || a.paths[0].localeCompare(b.paths[0]));
   }
 
   async status(): Promise<LibraryStatus> {

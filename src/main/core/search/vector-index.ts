@@ -76,8 +76,18 @@ export class VectorIndex {
     this.rowOf.delete(id);
   }
 
+  /** Dot product of a stored row with `q`, or null when the id is not indexed. */
+  score(id: string, q: Float32Array): number | null {
+    const r = this.rowOf.get(id);
+    if (r === undefined) return null;
+    let s = 0;
+    const base = r * this.dim;
+    for (let j = 0; j < this.dim; j++) s += this.data[base + j] * q[j];
+    return s;
+  }
+
   /** Top `k` rows by dot product with `q` (cosine, for normalised vectors), best first. */
-  search(q: Float32Array, k: number, accept?: (id: string) => boolean): ScoredRow[] {
+  search(q: Float32Array, k: number, accept?: (id: string) => boolean, stats?: { add(x: number): void }): ScoredRow[] {
     const d = this.dim;
     const n = this.ids.length;
     if (k <= 0 || n === 0) return [];
@@ -94,6 +104,7 @@ export class VectorIndex {
         s += data[base + j] * q[j] + data[base + j + 1] * q[j + 1] + data[base + j + 2] * q[j + 2] + data[base + j + 3] * q[j + 3];
       }
       for (; j < d; j++) s += data[base + j] * q[j];
+      stats?.add(s);
       if (size < k) {
         // sift up
         let i = size++;

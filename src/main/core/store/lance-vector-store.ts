@@ -14,11 +14,12 @@ import {
   vectorFromArray,
   type Vector as ArrowVector,
 } from 'apache-arrow';
-import type { ModelVectors, PhotoRecord, VectorRows, VectorStore } from './vector-store.js';
+import type { ModelTags, ModelVectors, PhotoRecord, TagRow, VectorRows, VectorStore } from './vector-store.js';
 
 export const STORE_SCHEMA_VERSION = 1;
 const PHOTOS = 'photos';
 const VECTOR_PREFIX = 'vectors_';
+const TAGS_PREFIX = 'tags_';
 /** Rows per write commit when a caller hands over more at once. */
 const WRITE_CHUNK = 2000;
 
@@ -39,6 +40,7 @@ const photoSchema = new Schema([
   new Field('lat', new Float64(), true),
   new Field('lon', new Float64(), true),
   new Field('thumb', new Utf8(), true),
+  new Field('phash', new Utf8(), true),
   new Field('status', new Utf8(), false),
   new Field('error_code', new Utf8(), true),
   new Field('error', new Utf8(), true),
@@ -80,6 +82,7 @@ function photosToArrow(rows: PhotoRecord[]): ArrowTable {
     lat: vectorFromArray(col('lat'), new Float64()),
     lon: vectorFromArray(col('lon'), new Float64()),
     thumb: vectorFromArray(col('thumb'), new Utf8()),
+    phash: vectorFromArray(col('phash'), new Utf8()),
     status: vectorFromArray(col('status'), new Utf8()),
     error_code: vectorFromArray(col('errorCode'), new Utf8()),
     error: vectorFromArray(col('error'), new Utf8()),
@@ -106,6 +109,7 @@ function rowToPhoto(r: Record<string, unknown>): PhotoRecord {
     lat: num(r.lat),
     lon: num(r.lon),
     thumb: (r.thumb as string | null) ?? null,
+    phash: (r.phash as string | null) ?? null,
     status: r.status === 'failed' ? 'failed' : 'ok',
     errorCode: (r.error_code as string | null) ?? null,
     error: (r.error as string | null) ?? null,
@@ -190,6 +194,39 @@ class LanceModelVectors implements ModelVectors {
   }
 }
 
+const tagSchema = new Schema([new Field('id', new Utf8(), false), new Field('tags', new Utf8(), false)]);
+
+class LanceModelTags implements ModelTags {
+  constructor(private table: lancedb.Table) {}
+
+  async upsert(rows: TagRow[]): Promise<void> {
+    for (const part of chunks(rows, WRITE_CHUNK)) {
+      const data = new ArrowTable({
+        id: vectorFromArray(part.map((r) => r.id), new Utf8()),
+        tags: vectorFromArray(part.map((r) => JSON.stringify(r.tags)), new Utf8()),
+      } as Record<string, ArrowVector>);
+      await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+    }
+  }
+
+  async delete(ids: string[]): Promise<void> {
+    for (const part of chunks(ids, 500)) await this.table.delete(`id IN (${idList(part)})`);
+  }
+
+  async all(): Promise<TagRow[]> {
+    const rows = await this.table.query().toArray();
+    return rows.map((r) => ({ id: String(r.id), tags: JSON.parse(String(r.tags)) as [string, number][] }));
+  }
+
+  async clear(): Promise<void> {
+    await this.table.delete('true');
+  }
+
+  close(): void {
+    this.table.close();
+  }
+}
+
 export class LanceVectorStore implements VectorStore {
   readonly schemaVersion = STORE_SCHEMA_VERSION;
   private vectorTables = new Map<string, LanceModelVectors>();
@@ -248,6 +285,21 @@ export class LanceVectorStore implements VectorStore {
     return mv;
   }
 
+  private tagTables = new Map<string, LanceModelTags>();
+
+  async tags(modelKey: string): Promise<ModelTags> {
+    if (!/^[A-Za-z0-9_-]+$/.test(modelKey)) throw new Error(`invalid model key ${modelKey}`);
+    const cached = this.tagTables.get(modelKey);
+    if (cached) return cached;
+    const name = TAGS_PREFIX + modelKey;
+    const table = (await this.db.tableNames()).includes(name)
+      ? await this.db.openTable(name)
+      : await this.db.createEmptyTable(name, tagSchema, { mode: 'create', existOk: true });
+    const t = new LanceModelTags(table);
+    this.tagTables.set(modelKey, t);
+    return t;
+  }
+
   async listVectorTables(): Promise<string[]> {
     return (await this.db.tableNames()).filter((n) => n.startsWith(VECTOR_PREFIX)).map((n) => n.slice(VECTOR_PREFIX.length));
   }
@@ -262,6 +314,7 @@ export class LanceVectorStore implements VectorStore {
   async close(): Promise<void> {
     this.photos.close();
     for (const t of this.vectorTables.values()) (t as unknown as { table: lancedb.Table }).table.close();
+    for (const t of this.tagTables.values()) t.close();
     this.db.close();
   }
 }

@@ -18,6 +18,8 @@ export interface PhotoRecord {
   lat: number | null;
   lon: number | null;
   thumb: string | null;
+  /** 64-bit difference hash of the picture (16 hex), for near-duplicate checks; null for failed files. */
+  phash: string | null;
   status: 'ok' | 'failed';
   errorCode: string | null;
   error: string | null;
@@ -42,6 +44,19 @@ export interface ModelVectors {
   drop(): Promise<void>;
 }
 
+/** Zero-shot tags of one photo for one model: [tag id, score] pairs, best first. */
+export interface TagRow {
+  id: string;
+  tags: [string, number][];
+}
+
+export interface ModelTags {
+  upsert(rows: TagRow[]): Promise<void>;
+  delete(ids: string[]): Promise<void>;
+  all(): Promise<TagRow[]>;
+  clear(): Promise<void>;
+}
+
 export interface VectorStore {
   readonly schemaVersion: number;
   allPhotos(): Promise<PhotoRecord[]>;
@@ -51,6 +66,7 @@ export interface VectorStore {
   countPhotos(): Promise<number>;
   vectors(modelKey: string, dim: number): Promise<ModelVectors>;
   listVectorTables(): Promise<string[]>;
+  tags(modelKey: string): Promise<ModelTags>;
   /** Compacts small fragments left by many small commits and drops old versions. */
   optimize(): Promise<void>;
   close(): Promise<void>;

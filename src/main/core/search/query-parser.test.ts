@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { isArithmetic, keywordTokens, parseQuery } from './query-parser.js';
+
+describe('parseQuery', () => {
+  it('parses rclip-style arithmetic in Chinese and English', () => {
+    expect(parseQuery('海边 + 日落 - 人')).toEqual([
+      { text: '海边', weight: 1 },
+      { text: '日落', weight: 1 },
+      { text: '人', weight: -1 },
+    ]);
+    expect(parseQuery('2:cat + dog')).toEqual([
+      { text: 'cat', weight: 2 },
+      { text: 'dog', weight: 1 },
+    ]);
+    expect(parseQuery('红+蓝')).toEqual([
+      { text: '红', weight: 1 },
+      { text: '蓝', weight: 1 },
+    ]);
+    expect(parseQuery('红-黄')).toEqual([
+      { text: '红', weight: 1 },
+      { text: '黄', weight: -1 },
+    ]);
+    expect(parseQuery('red - 0.5:yellow')).toEqual([
+      { text: 'red', weight: 1 },
+      { text: 'yellow', weight: -0.5 },
+    ]);
+  });
+
+  it('keeps hyphenated words and plain queries whole', () => {
+    expect(parseQuery('a man in a t-shirt')).toEqual([{ text: 'a man in a t-shirt', weight: 1 }]);
+    expect(isArithmetic(parseQuery('cat on a sofa'))).toBe(false);
+    expect(isArithmetic(parseQuery('cat + sofa'))).toBe(true);
+    expect(parseQuery('  ')).toEqual([]);
+  });
+
+  it('extracts keyword tokens', () => {
+    expect(keywordTokens('发票 2023')).toEqual(['发票', '2023']);
+    expect(keywordTokens('Trip to Paris, 2019!')).toEqual(['trip', 'to', 'paris', '2019']);
+  });
+});
