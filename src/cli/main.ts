@@ -234,6 +234,33 @@ program
     else console.log(groups.length ? groups.map((g) => g.paths.map((p, i) => `${i === 0 ? 'keep ' : '     '}${p}`).join('\n')).join('\n\n') : 'No near-duplicates found.');
   });
 
+program
+  .command('serve')
+  .description('serve the Soutu UI over HTTP, for a browser (NAS, headless machines)')
+  .addOption(libraryOption)
+  .addOption(modelOption)
+  .addOption(deviceOption)
+  .addOption(threadsOption)
+  .addOption(hubOption)
+  .addOption(modelsDirOption)
+  .option('--port <n>', 'port (default 8777)', positiveInt)
+  .option('--host <host>', 'address to bind; anything but loopback requires a token', '127.0.0.1')
+  .option('--token <token>', 'access token (generated and printed when the host is not loopback)')
+  .action(async (o: CommonOpts & { port?: number; host: string; token?: string }) => {
+    const { runServe } = await import('../server/serve.js');
+    await runServe({
+      library: o.library,
+      host: o.host,
+      port: o.port,
+      token: o.token,
+      model: o.model,
+      modelsDir: o.modelsDir,
+      device: o.device,
+      threads: o.threads,
+      hubHost: o.hubHost ?? process.env.SOUTU_HUB_HOST,
+    });
+  });
+
 const models = program.command('models').description('list, download or import models');
 models
   .command('list')
