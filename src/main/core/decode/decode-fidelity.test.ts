@@ -80,6 +80,28 @@ describe.each([
   });
 });
 
+describe('tensor fidelity for a panorama strip (only the part under the crop is resized)', () => {
+  it.each([
+    ['CLIP', CLIP_CONFIG],
+    ['ChineseCLIP', CHINESE_CLIP_CONFIG],
+  ])('%s', async (_name, config) => {
+    const spec = preprocessSpecFromConfig(config);
+    const dir = mkdtempSync(join(tmpdir(), 'soutu-strip-'));
+    try {
+      // 4272×500 (8.5:1) cut from a real photo.
+      const path = join(dir, 'strip.png');
+      await sharp(join(PHOTOS, 'sunset_hilltop.jpg')).extract({ left: 0, top: 1900, width: 4272, height: 500 }).png().toFile(path);
+      const ours = await decodePhoto(path, spec);
+      if (!ours.ok) throw new Error(ours.error.reason);
+      const [cos, mad] = compare(ours.value.tensor, await pilReference(path, spec));
+      console.log(`strip 4272x500 ${_name}: cos(ours,PIL) ${cos.toFixed(4)} mad ${mad.toFixed(4)}`);
+      expect(cos).toBeGreaterThanOrEqual(0.995);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 function compare(a: ArrayLike<number>, b: ArrayLike<number>): [cosine: number, meanAbsDiff: number] {
   let dot = 0;
   let na = 0;

@@ -210,6 +210,25 @@ describe('decodePhoto specifics', () => {
     expect(r.value.tensor[0]).toBeCloseTo(white, 4);
   });
 
+  it('handles extreme strips without huge buffers', async () => {
+    // 60000×2 pixels: resizing the whole strip to a 224 short edge would need ~20 GB.
+    const strip = await sharp({ create: { width: 60000, height: 2, channels: 3, background: '#30a0f0' } }).png().toBuffer();
+    const before = process.memoryUsage().rss;
+    const r = await decodePhoto(strip, SPEC);
+    if (!r.ok) throw new Error(r.error.reason);
+    expect(r.value.meta).toMatchObject({ width: 60000, height: 2 });
+    expect(Math.max(r.value.thumbWidth, r.value.thumbHeight)).toBeLessThanOrEqual(8 * 320);
+    expect(r.value.tensor.length).toBe(3 * 224 * 224);
+    const blue = (0xf0 * SPEC.rescale - SPEC.mean[2]) / SPEC.std[2];
+    expect(r.value.tensor[2 * 224 * 224 + 112 * 224 + 112]).toBeCloseTo(blue, 2);
+    expect(process.memoryUsage().rss - before).toBeLessThan(256 * 1024 * 1024);
+
+    const tall = await sharp({ create: { width: 300, height: 9000, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    const t = await decodePhoto(tall, SPEC);
+    if (!t.ok) throw new Error(t.error.reason);
+    expect([t.value.thumbWidth, t.value.thumbHeight]).toEqual([85, 8 * 320]); // 300×9000 scaled to a 2560 long edge
+  });
+
   describe('classes of bad input, made on the fly', () => {
     const dir = mkdtempSync(join(tmpdir(), 'soutu-decode-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));

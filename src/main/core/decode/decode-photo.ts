@@ -62,6 +62,18 @@ const THUMB_EFFORT = 2;
 const KERNELS = { nearest: 'nearest', bilinear: 'linear', bicubic: 'cubic' } as const;
 const INTERPOLATORS = { nearest: 'nearest', bilinear: 'bilinear', bicubic: 'bicubic' } as const;
 const WHITE = { r: 255, g: 255, b: 255 };
+/** Replicated border for the enlarging affine: the bicubic reaches 2 pixels out. */
+const EDGE_PAD = 2;
+/** Thumbnails of panorama strips stop at this many times their short edge. */
+const THUMB_MAX_ASPECT = 8;
+/** Longest edge of the decoded working buffer (only extreme strips reach it). */
+const WORKING_MAX_LONG_EDGE = 8192;
+
+/**
+ * Prebuilt sharp reads HEIF headers but has no HEVC decoder; the first HEVC file finds out which build this
+ * is, later ones go straight to the wasm decoder instead of failing in libvips first.
+ */
+let sharpDecodesHevc: boolean | undefined;
 
 interface Source {
   /** Whole file, or its path when it is too big to hold. */
@@ -101,33 +113,37 @@ async function decode(input: string | Buffer, spec: PreprocessSpec, opts: Decode
     if (clues.sniffed === 'heif') return decodeHevc(src, spec, thumbSize, wantTensor, null, e);
     return { ok: false, error: classifyVipsError(e, 'header', null, clues) };
   }
-  if (m.format === 'heif' && m.compression === 'hevc') return decodeHevc(src, spec, thumbSize, wantTensor, m);
+  const hevc = m.format === 'heif' && m.compression === 'hevc';
+  if (hevc && sharpDecodesHevc === false) return decodeHevc(src, spec, thumbSize, wantTensor, m);
 
   const format = formatOf(m);
   const limit = format === 'jpeg' && !m.isProgressive ? JPEG_PIXEL_LIMIT : PIXEL_LIMIT;
   if (m.width * m.height > limit) return { ok: false, error: tooLargeFailure(m.width, m.height, limit, format) };
 
-  const edge = Math.max(thumbSize, wantTensor ? specSourceEdge(spec) : 0);
+  const width = m.autoOrient?.width ?? m.width;
+  const height = m.autoOrient?.height ?? m.height;
+  const work = workingSize(width, height, thumbSize, wantTensor ? specSourceEdge(spec) : 0);
   let base: RawRgb;
   try {
     // Resizing inside the pipeline that opens the file is what lets libjpeg/libwebp shrink on load.
     const { data, info } = await sharp(src.input, { failOn: 'warning', limitInputPixels: limit, autoOrient: true })
-      .resize({ width: edge, height: edge, fit: 'outside', withoutEnlargement: true })
+      .resize({ ...work, fit: 'fill' })
       .flatten({ background: WHITE })
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     base = checkRgb(data, info.width, info.height, info.channels);
+    if (hevc) sharpDecodesHevc = true;
   } catch (e) {
-    if (m.format === 'heif' && /not been built in|hevc|bad seek/i.test(String(e))) {
+    if (hevc && sharpDecodesHevc === undefined && /not been built in|no decoder|hevc/i.test(String(e))) {
+      sharpDecodesHevc = false;
       return decodeHevc(src, spec, thumbSize, wantTensor, m);
     }
+    if (hevc && sharpDecodesHevc === false) return decodeHevc(src, spec, thumbSize, wantTensor, m);
     return { ok: false, error: classifyVipsError(e, 'pixels', format, clues) };
   }
 
   const facts = await readExifFacts(m.exif);
-  const width = m.autoOrient?.width ?? m.width;
-  const height = m.autoOrient?.height ?? m.height;
   return finish(base, spec, thumbSize, wantTensor, { width, height, format, facts, orientation: m.orientation, pages: m.pages });
 }
 
@@ -150,10 +166,10 @@ async function decodeHevc(
   try {
     const rgba = await decodeHeicRgba(file);
     ({ width, height } = rgba);
-    const edge = Math.max(thumbSize, wantTensor ? specSourceEdge(spec) : 0);
+    const work = workingSize(width, height, thumbSize, wantTensor ? specSourceEdge(spec) : 0);
     // No autoOrient: libheif has applied irot/imir already, and EXIF orientation in HEIF is informational only.
     const { data, info } = await sharp(rgba.data, { raw: { width, height, channels: 4 } })
-      .resize({ width: edge, height: edge, fit: 'outside', withoutEnlargement: true })
+      .resize({ ...work, fit: 'fill' })
       .flatten({ background: WHITE })
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
@@ -205,9 +221,8 @@ async function finish(
 
 async function makeThumbnail(base: RawRgb, thumbSize: number): Promise<{ data: Buffer; width: number; height: number }> {
   let p = sharp(base.data, { raw: { width: base.width, height: base.height, channels: 3 } });
-  if (Math.min(base.width, base.height) > thumbSize) {
-    p = p.resize({ width: thumbSize, height: thumbSize, fit: 'outside' });
-  }
+  const size = fitShortEdge(base.width, base.height, thumbSize, THUMB_MAX_ASPECT * thumbSize);
+  if (size.width !== base.width || size.height !== base.height) p = p.resize({ ...size, fit: 'fill' });
   const { data, info } = await p.webp({ quality: THUMB_QUALITY, effort: THUMB_EFFORT }).toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height };
 }
@@ -218,29 +233,87 @@ async function makeThumbnail(base: RawRgb, thumbSize: number): Promise<{ data: B
  */
 async function makeTensor(base: RawRgb, fullWidth: number, fullHeight: number, spec: PreprocessSpec): Promise<Float32Array> {
   const rs = specResizeSize(spec, fullWidth, fullHeight);
+  const out = spec.crop ?? spec.size;
+  const ax = planAxis(base.width, rs.width, out.width, spec.crop !== null);
+  const ay = planAxis(base.height, rs.height, out.height, spec.crop !== null);
   let pixels = base.data;
   let width = base.width;
   let height = base.height;
-  if (rs.width !== width || rs.height !== height) {
+  let stride = base.width;
+  const region = ax.size !== base.width || ay.size !== base.height;
+  // Shrinking uses the kernel's antialiased reduce (what PIL does). libvips' enlargement path ignores the
+  // kernel and blurs, so enlarging goes through an affine bicubic as in transformers.js, on edge-replicated
+  // borders (PIL renormalises its weights at the borders where the affine would blend in black).
+  // An axis may shrink while the other grows (a stretch to a square).
+  const shrunkW = Math.min(ax.target, ax.size);
+  const shrunkH = Math.min(ay.target, ay.size);
+  const shrink = shrunkW !== ax.size || shrunkH !== ay.size;
+  const enlarge = shrunkW !== ax.target || shrunkH !== ay.target;
+  if (region || shrink || enlarge) {
     let p = sharp(base.data, { raw: { width, height, channels: 3 } });
-    // Shrinking uses the kernel's antialiased reduce (what PIL does); libvips' enlargement path ignores the
-    // kernel and blurs, so enlarging goes through an affine bicubic like transformers.js and PIL. An axis
-    // may shrink while the other grows (a stretch to a square), hence the two steps.
-    const shrunkW = Math.min(rs.width, width);
-    const shrunkH = Math.min(rs.height, height);
-    if (shrunkW !== width || shrunkH !== height) {
-      p = p.resize({ width: shrunkW, height: shrunkH, fit: 'fill', kernel: KERNELS[spec.resample] });
+    if (region) p = p.extract({ left: ax.start, top: ay.start, width: ax.size, height: ay.size });
+    if (shrink) p = p.resize({ width: shrunkW, height: shrunkH, fit: 'fill', kernel: KERNELS[spec.resample] });
+    if (enlarge) p = p.extend({ top: EDGE_PAD, bottom: EDGE_PAD, left: EDGE_PAD, right: EDGE_PAD, extendWith: 'copy' });
+    let { data, info } = await p.raw().toBuffer({ resolveWithObject: true });
+    if (enlarge) {
+      // sharp applies extend after affine within one pipeline, hence the second pass.
+      const sx = ax.target / shrunkW;
+      const sy = ay.target / shrunkH;
+      ({ data, info } = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+        .affine([sx, 0, 0, sy], { interpolator: INTERPOLATORS[spec.resample], odx: -EDGE_PAD * sx, ody: -EDGE_PAD * sy })
+        .raw()
+        .toBuffer({ resolveWithObject: true }));
     }
-    if (shrunkW !== rs.width || shrunkH !== rs.height) {
-      p = p.affine([rs.width / shrunkW, 0, 0, rs.height / shrunkH], { interpolator: INTERPOLATORS[spec.resample] });
-    }
-    const { data, info } = await p.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`tensor resize gave ${info.channels} channels`);
-    ({ width, height } = info);
+    width = Math.min(ax.target, info.width);
+    height = Math.min(ay.target, info.height);
+    stride = info.width;
     pixels = data;
   }
-  const out = spec.crop ?? spec.size;
-  return normaliseChw(pixels, width, height, out.width, out.height, lutFor(spec));
+  // transformers.js centers the crop on whatever size the resize produced; offsets truncate toward zero
+  // (floor when cropping, floor of the padding when padding).
+  const offX = ax.offset ?? Math.trunc((width - out.width) / 2);
+  const offY = ay.offset ?? Math.trunc((height - out.height) / 2);
+  return normaliseChw(pixels, stride, width, height, offX, offY, out.width, out.height, lutFor(spec));
+}
+
+interface AxisPlan {
+  /** Part of the decoded buffer to resize. */
+  start: number;
+  size: number;
+  /** Length that part is resized to. */
+  target: number;
+  /** Crop offset in the resized part; null: centered as transformers.js does. */
+  offset: number | null;
+}
+
+/**
+ * Along an axis much longer than the crop (a panorama strip), resizing the whole length to the spec could
+ * take gigabytes for a few useless pixels; only the part under the center crop, plus the kernel's reach,
+ * is resized then. Ordinary photos (up to 2:1 beyond the crop) take the exact transformers.js path.
+ */
+function planAxis(len: number, resized: number, crop: number, cropping: boolean): AxisPlan {
+  if (!cropping || resized <= 2 * crop) return { start: 0, size: len, target: resized, offset: null };
+  const scale = resized / len;
+  const off = Math.trunc((resized - crop) / 2);
+  const margin = Math.ceil(2 / Math.min(scale, 1)) + 1;
+  const start = Math.max(0, Math.floor(off / scale) - margin);
+  const end = Math.min(len, Math.ceil((off + crop) / scale) + margin);
+  const target = Math.max(crop, Math.round((end - start) * scale));
+  const offset = Math.min(Math.max(0, Math.round(off - start * scale)), target - crop);
+  return { start, size: end - start, target, offset };
+}
+
+/** Size with the given shortest edge (never enlarged), shrunk further if the longest edge would exceed `maxLong`. */
+function fitShortEdge(width: number, height: number, shortEdge: number, maxLong: number): { width: number; height: number } {
+  const s = Math.min(1, shortEdge / Math.min(width, height), maxLong / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * s)), height: Math.max(1, Math.round(height * s)) };
+}
+
+/** The one decoded buffer: big enough for both the thumbnail and the tensor, bounded for extreme strips. */
+function workingSize(width: number, height: number, thumbSize: number, tensorEdge: number): { width: number; height: number } {
+  const edge = Math.max(thumbSize, tensorEdge);
+  return fitShortEdge(width, height, edge, Math.max(WORKING_MAX_LONG_EDGE, THUMB_MAX_ASPECT * thumbSize));
 }
 
 const luts = new WeakMap<PreprocessSpec, Float32Array>();
@@ -262,15 +335,15 @@ function lutFor(spec: PreprocessSpec): Float32Array {
 }
 
 /**
- * HWC uint8 (w × h) → CHW float32 (cw × ch) through the table, center-cropping on the way: the only per-pixel
- * loop in JS. Offsets truncate toward zero like transformers.js' center_crop (floor when cropping, floor of the
- * padding when padding); pixels outside the image are black.
+ * HWC uint8 (w × h, rows `stride` pixels apart) → CHW float32 (cw × ch) through the table, cropping at
+ * (offX, offY) on the way: the only per-pixel loop in JS. Pixels outside the image (padding) are black.
  */
-function normaliseChw(rgb: Uint8Array, w: number, h: number, cw: number, ch: number, lut: Float32Array): Float32Array {
+function normaliseChw(
+  rgb: Uint8Array, stride: number, w: number, h: number, offX: number, offY: number, cw: number, ch: number,
+  lut: Float32Array,
+): Float32Array {
   const n = cw * ch;
   const out = new Float32Array(3 * n);
-  const offX = Math.trunc((w - cw) / 2);
-  const offY = Math.trunc((h - ch) / 2);
   const x0 = Math.max(0, -offX);
   const x1 = Math.min(cw, w - offX);
   const n2 = 2 * n;
@@ -282,7 +355,7 @@ function normaliseChw(rgb: Uint8Array, w: number, h: number, cw: number, ch: num
   for (let y = 0; y < ch; y++) {
     const sy = y + offY;
     if (sy < 0 || sy >= h) continue;
-    let j = (sy * w + x0 + offX) * 3;
+    let j = (sy * stride + x0 + offX) * 3;
     for (let i = y * cw + x0, end = y * cw + x1; i < end; i++, j += 3) {
       out[i] = lut[rgb[j]];
       out[n + i] = lut[256 + rgb[j + 1]];

@@ -140,7 +140,7 @@ export function classifyVipsError(e: unknown, stage: 'header' | 'pixels', format
     if (looksLikeText(clues.head)) return failure('not-image', 'Not an image: the file contains text.', e);
     return failure('not-image', 'Not an image: the content is not a recognised picture format.', e);
   }
-  if (/not been built in|no decoder|unsupported (codec|compression)|is not supported/i.test(msg)) {
+  if (/not been built in|no decoder|unsupported (codec|compression)|is not supported|not (implemented|configured)/i.test(msg)) {
     return failure('unsupported', `This kind of ${name} image is not supported by this build of the image library.`, e);
   }
   if (stage === 'header') {
