@@ -1,0 +1,84 @@
+// Decides whether a file may be served, opened or dragged: only files whose real location (symlinks resolved)
+// lies inside one of the indexed roots. Pure Node (no electron), so the HTTP server and the tests can use it too.
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export type PathPlatform = 'posix' | 'win32';
+
+export const MAX_PATH_LENGTH = 4096;
+
+function impl(platform: PathPlatform): typeof path.posix {
+  return platform === 'win32' ? path.win32 : path.posix;
+}
+
+function hostPlatform(): PathPlatform {
+  return process.platform === 'win32' ? 'win32' : 'posix';
+}
+
+/**
+ * Shape checks that need no file system: a string, absolute, no NUL, not absurdly long. On Windows also no
+ * device namespace (\\?\, \\.\), no alternate data stream (`a.jpg:secret`) and no segment ending in a dot or
+ * space (Windows strips those, so `photos.` and `photos` would be the same folder to it but not to us).
+ * Nothing is decoded: `%2e%2e` is a file name here, never `..` (decoding belongs to the URL layer).
+ */
+export function isPlausibleAbsolutePath(p: unknown, platform: PathPlatform = hostPlatform()): p is string {
+  if (typeof p !== 'string' || p.length === 0 || p.length > MAX_PATH_LENGTH) return false;
+  if (p.includes('\u0000')) return false;
+  const P = impl(platform);
+  if (!P.isAbsolute(p)) return false;
+  if (platform === 'win32') {
+    if (/^[\\/]{2}[?.][\\/]/.test(p)) return false;
+    const root = P.parse(p).root;
+    if (!/^([a-zA-Z]:[\\/]|[\\/]{2}[^\\/]+[\\/][^\\/]+[\\/]?)$/.test(root)) return false; // C:\ or \\server\share\
+    const rest = p.slice(root.length);
+    if (rest.includes(':')) return false;
+    if (rest.split(/[\\/]/).some((seg) => seg !== '.' && seg !== '..' && /[. ]$/.test(seg))) return false;
+  }
+  return true;
+}
+
+/** True when `child` is `parent` or below it, comparing normalised paths segment by segment (no file system). */
+export function isLexicallyInside(child: string, parent: string, platform: PathPlatform = hostPlatform()): boolean {
+  const P = impl(platform);
+  const rel = P.relative(P.resolve(parent), P.resolve(child));
+  if (rel === '') return true;
+  if (P.isAbsolute(rel)) return false; // another drive or share
+  const first = rel.split(platform === 'win32' ? /[\\/]/ : '/')[0];
+  return first !== '..';
+}
+
+export interface GuardOptions {
+  /** Refuse anything that is not a regular file (folders, devices, FIFOs). Default true. */
+  requireFile?: boolean;
+}
+
+/**
+ * Returns the real path of `file` when both the path as given and its real location (after symlinks) lie inside
+ * one of `roots` (each compared by its own real path), else null. Serve/open the returned path, not `file`.
+ */
+export async function resolveInsideRoots(file: unknown, roots: readonly unknown[], opts: GuardOptions = {}): Promise<string | null> {
+  const platform = hostPlatform();
+  if (!isPlausibleAbsolutePath(file, platform)) return null;
+  const okRoots = roots.filter((r): r is string => isPlausibleAbsolutePath(r, platform));
+  if (okRoots.length === 0) return null;
+  const lexical = path.resolve(file);
+  if (!okRoots.some((r) => isLexicallyInside(lexical, r, platform))) return null;
+  let real: string;
+  try {
+    real = await realpath(lexical);
+  } catch {
+    return null; // missing, a dangling or looping link, or unreadable
+  }
+  const realRoots = await Promise.all(okRoots.map((r) => realpath(r).catch(() => null)));
+  if (!realRoots.some((r) => r !== null && isLexicallyInside(real, r, platform))) return null;
+  if (opts.requireFile !== false) {
+    const st = await stat(real).catch(() => null);
+    if (!st?.isFile()) return null;
+  }
+  return real;
+}
+
+/** True when `file` exists and its real location is inside one of `roots` (see resolveInsideRoots). */
+export async function isPathInsideRoots(file: unknown, roots: readonly unknown[], opts: GuardOptions = {}): Promise<boolean> {
+  return (await resolveInsideRoots(file, roots, opts)) !== null;
+}

@@ -1,0 +1,105 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../shared/api.js';
+import { CoreHost, type ChildLike } from './core-host.js';
+import { createRpcClient, memoryPortPair, serveRpc, toErrorData } from './rpc.js';
+
+describe('rpc over a port', () => {
+  it('answers requests, carries error codes and forwards events', async () => {
+    const [a, b] = memoryPortPair();
+    const server = serveRpc(b, async (method, args) => {
+      if (method === 'echo') return { args, bytes: new Uint8Array([1, 2, 3]) };
+      if (method === 'busy') throw new ApiError('busy', 'Already indexing.');
+      throw new Error('plain failure');
+    });
+    const client = createRpcClient(a);
+    expect(await client.request('echo', { x: 1 })).toEqual({ args: { x: 1 }, bytes: new Uint8Array([1, 2, 3]) });
+    await expect(client.request('busy')).rejects.toMatchObject({ code: 'busy', message: 'Already indexing.' });
+    await expect(client.request('other')).rejects.toMatchObject({ code: 'internal', message: 'plain failure' });
+    const events: unknown[] = [];
+    client.onEvent((e, p) => events.push([e, p]));
+    server.emit('index:progress', { done: 1 });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(events).toEqual([['index:progress', { done: 1 }]]);
+    expect(client.pending()).toBe(0);
+  });
+
+  it('times out and fails pending requests when the other side goes away', async () => {
+    const [a] = memoryPortPair();
+    const client = createRpcClient(a);
+    await expect(client.request('never', {}, { timeoutMs: 20 })).rejects.toMatchObject({ code: 'busy' });
+    const p = client.request('never');
+    client.failAll('gone');
+    await expect(p).rejects.toMatchObject({ code: 'internal', message: 'gone' });
+  });
+
+  it('toErrorData keeps only known codes', () => {
+    expect(toErrorData(Object.assign(new Error('x'), { code: 'ENOENT' }))).toEqual({ code: 'internal', message: 'x' });
+    expect(toErrorData(new ApiError('not-found', 'y'))).toEqual({ code: 'not-found', message: 'y' });
+    expect(toErrorData('z')).toEqual({ code: 'internal', message: 'z' });
+  });
+});
+
+/** A fake utility process: answers like library-process.ts does, and can be killed. */
+class FakeChild extends EventEmitter implements ChildLike {
+  pid = 1234;
+  inbox: unknown[] = [];
+  constructor(private readonly behaviour: 'ok' | 'crash-on-request') {
+    super();
+  }
+  postMessage(message: unknown): void {
+    this.inbox.push(message);
+    const m = message as { kind: string; id?: number; method?: string };
+    queueMicrotask(() => {
+      if (m.kind === 'init') this.emit('message', { kind: 'ready' });
+      if (m.kind !== 'req') return;
+      if (this.behaviour === 'crash-on-request' && m.method !== 'internal:close') {
+        this.emit('exit', 139);
+        return;
+      }
+      this.emit('message', { kind: 'res', id: m.id, ok: true, value: m.method });
+      if (m.method === 'internal:close') queueMicrotask(() => this.emit('exit', 0));
+    });
+  }
+  kill(): boolean {
+    queueMicrotask(() => this.emit('exit', 143));
+    return true;
+  }
+}
+
+const init = { libraryDir: '/tmp/lib', modelsDir: '/tmp/models', systemLanguage: 'en' };
+
+describe('CoreHost', () => {
+  it('sends init, waits for ready, answers and closes politely', async () => {
+    const children: FakeChild[] = [];
+    const host = new CoreHost({ fork: () => (children.push(new FakeChild('ok')), children.at(-1)!), init, onEvent: () => {} });
+    host.start();
+    expect(await host.request('library:status', {})).toBe('library:status');
+    expect(children[0].inbox[0]).toEqual({ kind: 'init', init });
+    await host.close(1000);
+    expect(children[0].inbox.some((m) => (m as { method?: string }).method === 'internal:close')).toBe(true);
+    await expect(host.request('library:status', {})).rejects.toMatchObject({ code: 'busy' });
+  });
+
+  it('fails the pending call when the process dies, restarts it, and gives up after repeated crashes', async () => {
+    const crashes: { code: number; restarting: boolean }[] = [];
+    let forks = 0;
+    const host = new CoreHost({
+      fork: () => (forks++, new FakeChild('crash-on-request')),
+      init,
+      onEvent: () => {},
+      onCrash: (c) => crashes.push(c),
+      maxRestarts: 2,
+    });
+    host.start();
+    await expect(host.request('search:text', { text: 'x' })).rejects.toMatchObject({ code: 'internal' });
+    expect(crashes[0]).toEqual({ code: 139, restarting: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(forks).toBe(2);
+    await expect(host.request('search:text', { text: 'x' })).rejects.toBeInstanceOf(ApiError);
+    await new Promise((r) => setTimeout(r, 600));
+    await expect(host.request('search:text', { text: 'x' })).rejects.toBeInstanceOf(ApiError);
+    expect(crashes.at(-1)?.restarting).toBe(false);
+    await host.close(100);
+  });
+});
