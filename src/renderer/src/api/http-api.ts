@@ -1,0 +1,83 @@
+// SoutuApi over HTTP for serve mode: calls are POST /api/call/<name> with JSON, events come from one
+// EventSource on /api/events (reconnecting on its own), images are /media/<kind>/<id>.
+import type { CallArgs, CallName, CallResult, EventName, EventPayloads, SoutuApi } from '../../../shared/api';
+import { CallError } from './call-error';
+
+type Listener = (payload: unknown) => void;
+
+export class HttpApi implements SoutuApi {
+  readonly transport = 'http' as const;
+  private source: EventSource | null = null;
+  private listeners = new Map<string, Set<Listener>>();
+  private connectionListeners = new Set<(online: boolean) => void>();
+
+  constructor(private readonly base = '') {}
+
+  async call<N extends CallName>(name: N, args: CallArgs<N>): Promise<CallResult<N>> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/api/call/${name}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(args ?? {}),
+        credentials: 'same-origin',
+      });
+    } catch {
+      throw new CallError('network', 'The Soutu server cannot be reached.');
+    }
+    const text = await res.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // fall through: a non-JSON answer is reported below
+    }
+    if (!res.ok) {
+      const err = (body as { error?: { code?: string; message?: string } } | null)?.error;
+      throw new CallError(err?.code ?? 'internal', err?.message ?? `The server answered ${res.status}.`, res.status);
+    }
+    return body as CallResult<N>;
+  }
+
+  on<E extends EventName>(event: E, cb: (payload: EventPayloads[E]) => void): () => void {
+    const source = this.connect();
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+      const current = set;
+      source.addEventListener(event, (e) => {
+        let payload: unknown;
+        try {
+          payload = JSON.parse((e as MessageEvent<string>).data);
+        } catch {
+          return;
+        }
+        for (const l of current) l(payload);
+      });
+    }
+    const l = cb as Listener;
+    set.add(l);
+    return () => set.delete(l);
+  }
+
+  /** Extra to the contract: tells the UI when the event stream drops and comes back. */
+  onConnection(cb: (online: boolean) => void): () => void {
+    this.connect();
+    this.connectionListeners.add(cb);
+    return () => this.connectionListeners.delete(cb);
+  }
+
+  imageUrl(photo: { id: string }, kind: 'thumb' | 'full'): string {
+    return `${this.base}/media/${kind}/${encodeURIComponent(photo.id)}`;
+  }
+
+  private connect(): EventSource {
+    if (this.source) return this.source;
+    const source = new EventSource(`${this.base}/api/events`, { withCredentials: true });
+    source.addEventListener('open', () => this.connectionListeners.forEach((l) => l(true)));
+    source.addEventListener('error', () => this.connectionListeners.forEach((l) => l(false)));
+    this.source = source;
+    return source;
+  }
+}

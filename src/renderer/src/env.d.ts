@@ -1,0 +1,14 @@
+// Ambient types for the renderer: Svelte runes and components, and the preload's window.soutu.
+/// <reference types="svelte" />
+/// <reference types="vite/client" />
+
+interface Window {
+  /** Present only inside the desktop app (exposed by the preload). */
+  soutu?: Pick<import('../../shared/api').SoutuApi, 'call' | 'on'> & Partial<Pick<import('../../shared/api').SoutuApi, 'imageUrl'>>;
+}
+
+declare module '*.svelte' {
+  import type { Component } from 'svelte';
+  const component: Component<Record<string, unknown>>;
+  export default component;
+}

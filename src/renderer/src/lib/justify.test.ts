@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { justify, rowOf, verticalNeighbour, visibleRange } from './justify';
+
+describe('justify', () => {
+  it('fills full rows edge to edge with equal gaps and keeps the last row at the target height', () => {
+    const l = justify([1.5, 1, 0.75, 1.5, 2, 1, 1], 1000, { targetHeight: 200, spacing: 4 });
+    expect(l.boxes).toHaveLength(7);
+    for (const row of l.rows.slice(0, -1)) {
+      const first = l.boxes[row.start];
+      const last = l.boxes[row.end - 1];
+      expect(first.left).toBe(0);
+      expect(last.left + last.width).toBe(1000);
+      for (let i = row.start + 1; i < row.end; i++) {
+        const prev = l.boxes[i - 1];
+        expect(l.boxes[i].left - (prev.left + prev.width)).toBeGreaterThanOrEqual(3);
+        expect(l.boxes[i].left - (prev.left + prev.width)).toBeLessThanOrEqual(5);
+      }
+      expect(row.height).toBeLessThanOrEqual(200);
+    }
+    expect(l.rows[l.rows.length - 1].height).toBe(200);
+    expect(l.height).toBe(l.rows.at(-1)!.top + 200);
+  });
+
+  it('handles 10k items quickly and finds visible rows and neighbours', () => {
+    const aspects = Array.from({ length: 10_000 }, (_, i) => [1.5, 0.67, 1, 1.78][i % 4]);
+    const t0 = performance.now();
+    const l = justify(aspects, 1200, { targetHeight: 200, spacing: 4 });
+    expect(performance.now() - t0).toBeLessThan(200);
+    const r = visibleRange(l.rows, 5000, 5800);
+    expect(r.start).toBeGreaterThan(0);
+    expect(l.boxes[r.start].top + l.boxes[r.start].height).toBeGreaterThanOrEqual(5000);
+    expect(l.boxes[r.end - 1].top).toBeLessThanOrEqual(5800);
+    const below = verticalNeighbour(l, r.start, 1);
+    expect(rowOf(l.rows, below)).toBe(rowOf(l.rows, r.start) + 1);
+    expect(verticalNeighbour(l, 0, -1)).toBe(0);
+  });
+
+  it('returns nothing for zero width', () => {
+    expect(justify([1, 2], 0, { targetHeight: 100, spacing: 2 }).boxes).toEqual([]);
+  });
+});

@@ -1,0 +1,133 @@
+// Justified rows (Flickr / Google Photos style) in one linear pass, plus the lookups the virtualised grid
+// needs: which rows intersect the viewport, and which tile is above or below another for arrow keys.
+
+export interface Box {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface Row {
+  top: number;
+  height: number;
+  /** Index of the first item in the row. */
+  start: number;
+  /** One past the last item. */
+  end: number;
+}
+
+export interface JustifiedLayout {
+  boxes: Box[];
+  rows: Row[];
+  height: number;
+}
+
+export interface JustifyOptions {
+  targetHeight: number;
+  spacing: number;
+  /** Aspect ratios are clamped so a panorama or a sliver cannot wreck a row. */
+  minAspect?: number;
+  maxAspect?: number;
+}
+
+export function justify(aspects: readonly number[], width: number, o: JustifyOptions): JustifiedLayout {
+  const boxes: Box[] = new Array(aspects.length);
+  const rows: Row[] = [];
+  if (width <= 0 || aspects.length === 0) return { boxes: [], rows, height: 0 };
+  const minA = o.minAspect ?? 0.4;
+  const maxA = o.maxAspect ?? 3;
+  const clamp = (a: number) => (Number.isFinite(a) && a > 0 ? Math.min(maxA, Math.max(minA, a)) : 1);
+
+  let top = 0;
+  let start = 0;
+  let sum = 0;
+  const place = (from: number, to: number, height: number, fill: boolean) => {
+    const h = Math.round(height);
+    const gaps = o.spacing * (to - from - 1);
+    // Whole-pixel edges from the running float position keep every gap exactly `spacing` wide.
+    const scale = fill ? (width - gaps) / sumOf(from, to) : height;
+    let x = 0;
+    for (let i = from; i < to; i++) {
+      const w = clamp(aspects[i]) * scale;
+      const left = Math.round(x);
+      const right = i === to - 1 && fill ? width : Math.round(x + w);
+      boxes[i] = { left, top, width: Math.max(1, right - left), height: h };
+      x += w + o.spacing;
+    }
+    rows.push({ top, height: h, start: from, end: to });
+    top += h + o.spacing;
+  };
+  const sumOf = (from: number, to: number) => {
+    let s = 0;
+    for (let i = from; i < to; i++) s += clamp(aspects[i]);
+    return s;
+  };
+
+  for (let i = 0; i < aspects.length; i++) {
+    sum += clamp(aspects[i]);
+    const n = i - start + 1;
+    const h = (width - o.spacing * (n - 1)) / sum;
+    if (h <= o.targetHeight) {
+      place(start, i + 1, h, true);
+      start = i + 1;
+      sum = 0;
+    }
+  }
+  // The last, incomplete row keeps the target height and stays left-aligned.
+  if (start < aspects.length) place(start, aspects.length, o.targetHeight, false);
+  return { boxes, rows, height: Math.max(0, top - o.spacing) };
+}
+
+/** Index of the first row whose bottom edge is at or below `y`. */
+export function firstRowAt(rows: readonly Row[], y: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid].top + rows[mid].height < y) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Items [start, end) of the rows that intersect [y0, y1]. */
+export function visibleRange(rows: readonly Row[], y0: number, y1: number): { start: number; end: number } {
+  const first = firstRowAt(rows, y0);
+  if (first >= rows.length) return { start: 0, end: 0 };
+  let last = first;
+  while (last + 1 < rows.length && rows[last + 1].top <= y1) last++;
+  return { start: rows[first].start, end: rows[last].end };
+}
+
+/** The row holding item `index` (binary search over row starts). */
+export function rowOf(rows: readonly Row[], index: number): number {
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (rows[mid].start <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The item in the row above (-1) or below (+1) whose centre is nearest horizontally; `index` at the edges. */
+export function verticalNeighbour(layout: JustifiedLayout, index: number, dir: -1 | 1): number {
+  const r = rowOf(layout.rows, index) + dir;
+  if (r < 0 || r >= layout.rows.length) return index;
+  const b = layout.boxes[index];
+  const cx = b.left + b.width / 2;
+  const row = layout.rows[r];
+  let best = row.start;
+  let bestD = Infinity;
+  for (let i = row.start; i < row.end; i++) {
+    const c = layout.boxes[i].left + layout.boxes[i].width / 2;
+    const d = Math.abs(c - cx);
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
+}

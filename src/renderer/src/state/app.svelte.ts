@@ -1,0 +1,132 @@
+// App-wide state: the library's status, the saved settings (language, theme…), which page is shown
+// (kept in the URL hash so Back works), the theme actually applied, toasts and the server connection.
+import type { Settings, SoutuApi } from '../../../shared/api';
+import type { LibraryStatus } from '../../../shared/types';
+import { CallError } from '../api/call-error';
+import { HttpApi } from '../api/http-api';
+import { i18n, type Lang } from '../lib/i18n.svelte';
+
+export type Page = 'search' | 'folders' | 'settings';
+export type ThemeChoice = 'light' | 'dark' | 'system';
+
+export interface Toast {
+  id: number;
+  kind: 'info' | 'error';
+  text: string;
+}
+
+const THEME_KEY = 'soutu.theme';
+
+function pageFromHash(): Page {
+  const h = location.hash.replace(/^#\/?/, '');
+  return h === 'folders' || h === 'settings' ? h : 'search';
+}
+
+export class AppState {
+  status = $state.raw<LibraryStatus | null>(null);
+  settings = $state.raw<Settings>({});
+  page = $state<Page>(pageFromHash());
+  online = $state(true);
+  loaded = $state(false);
+  loadError = $state<string | null>(null);
+  toasts = $state<Toast[]>([]);
+  private systemDark = $state(false);
+  private toastSeq = 0;
+
+  theme = $derived<ThemeChoice>(this.settings.theme ?? readStoredTheme());
+  resolvedTheme = $derived<'light' | 'dark'>(this.theme === 'system' ? (this.systemDark ? 'dark' : 'light') : this.theme);
+  hasRoots = $derived((this.status?.roots.length ?? 0) > 0);
+  hasModel = $derived(!!this.status?.model);
+  isDesktop: boolean;
+
+  constructor(readonly api: SoutuApi) {
+    this.isDesktop = api.transport === 'electron';
+    const mq = window.matchMedia('(prefers-color-scheme: dark)');
+    this.systemDark = mq.matches;
+    mq.addEventListener('change', (e) => (this.systemDark = e.matches));
+    window.addEventListener('hashchange', () => (this.page = pageFromHash()));
+  }
+
+  async init(): Promise<void> {
+    this.api.on('library:changed', (s) => (this.status = s));
+    this.api.on('app:warning', (w) => this.toast(w.message, 'info'));
+    if (this.api instanceof HttpApi) this.api.onConnection((ok) => (this.online = ok));
+    try {
+      const [status, settings] = await Promise.all([this.api.call('library:status', {}), this.api.call('settings:get', {})]);
+      this.status = status;
+      this.settings = settings ?? {};
+      if (settings?.language) i18n.set(settings.language);
+      if (settings?.theme) storeTheme(settings.theme);
+      this.loadError = null;
+    } catch (err) {
+      this.loadError = messageOf(err);
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  async refreshStatus(): Promise<void> {
+    try {
+      this.status = await this.api.call('library:status', {});
+    } catch (err) {
+      this.error(err);
+    }
+  }
+
+  go(page: Page): void {
+    if (page === this.page) return;
+    location.hash = page === 'search' ? '' : `/${page}`;
+    this.page = page;
+  }
+
+  async updateSettings(patch: Settings): Promise<void> {
+    const before = this.settings;
+    this.settings = { ...before, ...patch };
+    if (patch.language) i18n.set(patch.language as Lang);
+    if (patch.theme) storeTheme(patch.theme);
+    try {
+      this.settings = await this.api.call('settings:set', patch);
+    } catch (err) {
+      this.settings = before;
+      this.error(err);
+    }
+  }
+
+  toast(text: string, kind: Toast['kind'] = 'info'): void {
+    const id = ++this.toastSeq;
+    this.toasts = [...this.toasts.slice(-3), { id, kind, text }];
+    setTimeout(() => this.dismiss(id), kind === 'error' ? 8000 : 5000);
+  }
+
+  dismiss(id: number): void {
+    this.toasts = this.toasts.filter((t) => t.id !== id);
+  }
+
+  error(err: unknown): void {
+    this.toast(messageOf(err), 'error');
+  }
+}
+
+export function messageOf(err: unknown): string {
+  if (err instanceof CallError) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+function readStoredTheme(): ThemeChoice {
+  try {
+    const v = localStorage.getItem(THEME_KEY);
+    if (v === 'light' || v === 'dark' || v === 'system') return v;
+  } catch {
+    // no storage
+  }
+  return 'system';
+}
+
+function storeTheme(theme: ThemeChoice): void {
+  try {
+    localStorage.setItem(THEME_KEY, theme);
+  } catch {
+    // no storage
+  }
+}

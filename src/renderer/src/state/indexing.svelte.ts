@@ -1,0 +1,86 @@
+// Indexing as the UI sees it: live progress from events, the last report, and the failed-files list.
+import type { SoutuApi } from '../../../shared/api';
+import type { FailedFile, IndexProgress, IndexReport } from '../../../shared/types';
+import { t } from '../lib/i18n.svelte';
+import type { AppState } from './app.svelte';
+
+const IDLE_PHASES = new Set(['done', 'cancelled']);
+
+export class IndexingState {
+  progress = $state.raw<IndexProgress | null>(null);
+  last = $state.raw<IndexReport | null>(null);
+  failures = $state.raw<FailedFile[]>([]);
+  starting = $state(false);
+  cancelling = $state(false);
+
+  running = $derived(this.starting || (this.progress !== null && !IDLE_PHASES.has(this.progress.phase)));
+  /** Photos this run has to process (new or changed), once scanning is over. */
+  todo = $derived(this.progress ? Math.max(0, this.progress.found - this.progress.unchanged - this.progress.moved) : 0);
+  fraction = $derived.by(() => {
+    const p = this.progress;
+    if (!p || p.phase === 'scanning') return null;
+    if (IDLE_PHASES.has(p.phase)) return 1;
+    return this.todo > 0 ? Math.min(1, p.done / this.todo) : 1;
+  });
+
+  constructor(
+    private readonly api: SoutuApi,
+    private readonly app: AppState,
+  ) {}
+
+  async init(): Promise<void> {
+    this.api.on('index:progress', (p) => {
+      this.progress = p;
+      this.starting = false;
+    });
+    this.api.on('index:done', (r) => {
+      this.last = r;
+      this.starting = false;
+      this.cancelling = false;
+      if (this.progress && !IDLE_PHASES.has(this.progress.phase)) this.progress = { ...this.progress, phase: r.cancelled ? 'cancelled' : 'done' };
+      void this.loadFailures();
+      void this.app.refreshStatus();
+    });
+    try {
+      this.last = await this.api.call('index:last', {});
+    } catch {
+      // shown as "never indexed"
+    }
+    await this.loadFailures();
+  }
+
+  async loadFailures(): Promise<void> {
+    try {
+      this.failures = await this.api.call('failures:list', {});
+    } catch (err) {
+      this.app.error(err);
+    }
+  }
+
+  /** Starts indexing `roots` (or every folder). */
+  async start(roots?: string[]): Promise<void> {
+    this.starting = true;
+    try {
+      const r = await this.api.call('index:start', roots ? { roots } : {});
+      if (!r.started) {
+        this.starting = false;
+        this.app.toast(t('folders.alreadyRunning'), 'info');
+      } else if (!this.progress || IDLE_PHASES.has(this.progress.phase)) {
+        this.progress = { phase: 'scanning', found: 0, done: 0, indexed: 0, unchanged: 0, skipped: 0, failed: 0, moved: 0, removed: 0, rate: 0, etaSeconds: null };
+      }
+    } catch (err) {
+      this.starting = false;
+      this.app.error(err);
+    }
+  }
+
+  async cancel(): Promise<void> {
+    this.cancelling = true;
+    try {
+      await this.api.call('index:cancel', {});
+    } catch (err) {
+      this.cancelling = false;
+      this.app.error(err);
+    }
+  }
+}
