@@ -63,8 +63,10 @@ afterAll(async () => {
 describe('kill -9 during indexing', () => {
   it(`survives ${TRIALS} kills and ends equal to a clean run`, async () => {
     const clean = path.join(root, 'clean-lib');
+    const t0 = Date.now();
     const cleanRun = await runCli(['index', photos, '--library', clean, '--model', model, '--device', 'cpu', '--json', '--batch-size', '4']);
     expect(cleanRun.code, cleanRun.stderr).toBe(0);
+    const cleanMs = Date.now() - t0;
     const cleanState = await storeState(clean);
     expect(cleanState.rows.length).toBe(FILES + 1);
 
@@ -75,8 +77,8 @@ describe('kill -9 during indexing', () => {
     const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
     for (let t = 0; t < TRIALS; t++) {
       const before = existsSync(path.join(lib, 'db')) ? (await storeState(lib)).rows.length : 0;
-      // Node + model start takes ~0.6 s; kill anywhere from start-up to well into the run.
-      const res = await runCli(['index', photos, '--library', lib, '--model', model, '--device', 'cpu', '--json', '--batch-size', '4'], 200 + rnd() * 1800);
+      // Kill anywhere from start-up to near the end, scaled by how long a clean run takes on this machine now.
+      const res = await runCli(['index', photos, '--library', lib, '--model', model, '--device', 'cpu', '--json', '--batch-size', '4'], cleanMs * (0.15 + 0.8 * rnd()));
       if (res.signal === 'SIGKILL') kills++;
       const state = await storeState(lib);
       const ids = state.rows.map((r) => r.id);
