@@ -48,7 +48,7 @@ export default defineConfig(() => {
         externalizeDeps: false,
         rolldownOptions: {
           input: { index: preloadEntry },
-          output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true },
+          output: { format: 'cjs', entryFileNames: '[name].cjs', codeSplitting: false },
         },
       },
     };

@@ -205,17 +205,22 @@ export async function createServer(lib: Library, opts: ServerOptions = {}): Prom
     if (!PHOTO_ID.test(id)) return sendError(res, 400, 'bad-request', 'Bad photo id.');
     const photo = lib.photo(id);
     if (!photo) return sendError(res, 404, 'not-found', 'No such photo.');
-    let file: string | null;
-    let allowed: string[];
-    if (kind === 'thumb') {
-      file = lib.thumbnailPath(id);
-      allowed = [path.join(lib.dir, 'thumbs')];
-    } else {
-      file = photo.path;
-      // Only photos of folders still in the library, and never one that failed to decode (it may not be an image).
-      allowed = lib.roots().filter((r) => r === photo.root);
-      if (photo.offline) return sendError(res, 404, 'not-found', 'This photo is on a folder that is offline.');
+    // Only photos of folders still in the library, whose real path (symlinks resolved) stays inside that folder.
+    // The thumbnail of a photo that escapes its root is refused too: it shows the same picture.
+    const roots = lib.roots().filter((r) => r === photo.root);
+    if (kind === 'full' && photo.offline) return sendError(res, 404, 'not-found', 'This photo is on a folder that is offline.');
+    if (!photo.offline) {
+      const original = await containedRealPath(photo.path, roots);
+      if (!original.ok && (original.why === 'forbidden' || kind === 'full')) {
+        return original.why === 'forbidden'
+          ? sendError(res, 403, 'forbidden', 'This file is outside the indexed folders.')
+          : sendError(res, 404, 'not-found', 'The file is gone.');
+      }
+    } else if (roots.length === 0) {
+      return sendError(res, 403, 'forbidden', 'This file is outside the indexed folders.');
     }
+    const file = kind === 'thumb' ? lib.thumbnailPath(id) : photo.path;
+    const allowed = kind === 'thumb' ? [path.join(lib.dir, 'thumbs')] : roots;
     if (!file) return sendError(res, 404, 'not-found', 'This photo has no thumbnail.');
     const resolved = await containedRealPath(file, allowed);
     if (!resolved.ok) {
