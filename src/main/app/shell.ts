@@ -304,6 +304,7 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
       show: false,
       title: 'Soutu',
       backgroundColor: nativeTheme.shouldUseDarkColors ? '#1c1c1e' : '#ffffff',
+      // Spelled out here (not spread from a constant) so reviewers and static checkers see them at the call.
       webPreferences: {
         preload: paths.preload,
         contextIsolation: true,
