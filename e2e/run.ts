@@ -384,6 +384,50 @@ async function main(): Promise<number> {
       await page.getByTestId('query-chip').locator('img').waitFor();
     });
 
+    await test(page, '10,000 results stay virtualised and scroll to the end', async () => {
+      // The library is small, so the answer is synthesised: 10k hits of mixed shapes sharing one real thumbnail.
+      const real = (await page.evaluate(() => document.querySelector('[data-path]')?.getAttribute('data-index'))) !== null;
+      assert(real, 'no results on screen to start from');
+      const sample = await (await page.request.post(`${base}api/call/search:text`, { data: { text: 'red', options: { limit: 1 } } })).json();
+      const shapes = [[1600, 1200], [1200, 1600], [1000, 1000], [1920, 1080]];
+      const hits = Array.from({ length: 10_000 }, (_, i) => ({
+        ...sample[0],
+        path: `/virtual/photo-${String(i).padStart(5, '0')}.jpg`,
+        width: shapes[i % 4][0],
+        height: shapes[i % 4][1],
+        score: 1 - i / 10_000,
+      }));
+      await page.route('**/api/call/search:text', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(hits) }));
+      try {
+        await searchBox.fill('ten thousand');
+        await page.waitForFunction(() => document.querySelector('[data-path]')?.getAttribute('data-path') === '/virtual/photo-00000.jpg');
+        const inDom = await page.locator('[data-path]').count();
+        assert(inDom > 10 && inDom < 400, `${inDom} tiles in the DOM for 10,000 results (not virtualised?)`);
+        const frames = await page.evaluate(async () => {
+          const scroller = document.querySelector('.scroller') as HTMLElement;
+          const times: number[] = [];
+          let last = performance.now();
+          for (let y = 0; y < scroller.scrollHeight; y += 2400) {
+            scroller.scrollTop = y;
+            await new Promise((r) => requestAnimationFrame(() => r(null)));
+            const now = performance.now();
+            times.push(now - last);
+            last = now;
+          }
+          scroller.scrollTop = scroller.scrollHeight;
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null))));
+          times.sort((a, b) => a - b);
+          return { count: times.length, median: times[times.length >> 1], p95: times[Math.floor(times.length * 0.95)] };
+        });
+        await page.waitForFunction(() => !!document.querySelector('[data-path="/virtual/photo-09999.jpg"]'));
+        const after = await page.locator('[data-path]').count();
+        assert(after < 400, `${after} tiles in the DOM after scrolling to the end`);
+        log(`    (${frames.count} scroll steps: median ${frames.median.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms per frame)`);
+      } finally {
+        await page.unroute('**/api/call/search:text');
+      }
+    });
+
     await test(page, 'the page has a strict CSP and no console errors or CSP violations', async () => {
       const res = await page.request.get(base);
       const csp = res.headers()['content-security-policy'] ?? '';

@@ -4,7 +4,12 @@
 
 interface Window {
   /** Present only inside the desktop app (exposed by the preload). */
-  soutu?: Pick<import('../../shared/api').SoutuApi, 'call' | 'on'> & Partial<Pick<import('../../shared/api').SoutuApi, 'imageUrl'>>;
+  soutu?: Pick<import('../../shared/api').SoutuApi, 'call' | 'on'> &
+    Partial<Pick<import('../../shared/api').SoutuApi, 'imageUrl'>> & {
+      /** Desktop extras (optional: older preloads may lack them). */
+      startDrag?(id: string): void;
+      onMenuCommand?(cb: (command: string) => void): () => void;
+    };
 }
 
 declare module '*.svelte' {

@@ -42,4 +42,14 @@ export class ElectronApi implements SoutuApi {
   imageUrl(photo: { id: string }, kind: 'thumb' | 'full'): string {
     return this.bridge.imageUrl ? this.bridge.imageUrl(photo, kind) : `soutu-media://${kind}/${encodeURIComponent(photo.id)}`;
   }
+
+  /** Drags a result out to another app (Finder, a chat window…); call from dragstart after preventDefault. */
+  startDrag(id: string): void {
+    this.bridge.startDrag?.(id);
+  }
+
+  /** App-menu items the window carries out (focus search, open settings, act on the current photo). */
+  onMenuCommand(cb: (command: string) => void): () => void {
+    return this.bridge.onMenuCommand ? this.bridge.onMenuCommand(cb) : () => {};
+  }
 }

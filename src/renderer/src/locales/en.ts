@@ -42,7 +42,7 @@ const en = {
   },
   empty: {
     noModelTitle: 'No model yet',
-    noModelDesktop: 'Soutu needs a search model before it can understand photos. Choose one in Settings to download it, or import a model folder.',
+    noModelDesktop: 'Soutu needs a search model (about 150–200 MB) to understand photos. It is downloaded the first time you add a folder; a mirror can be set in Settings, or a model folder imported with “soutu models import”.',
     noModelServe: 'The server has no search model yet. Stop it and run “soutu models download <id>” (or import a model folder), then start “soutu serve” again.',
     openSettings: 'Open Settings',
     noFoldersTitle: 'Add your first folder',
@@ -57,6 +57,7 @@ const en = {
     searchTitle: 'The search did not work',
     disconnected: 'Lost the connection to the Soutu server. Reconnecting…',
   },
+  download: { title: 'Downloading the search model', bytes: '{{done}} of {{total}}' },
   drop: {
     title: 'Drop to search by this image',
     text: 'Soutu will find photos that look like it.',

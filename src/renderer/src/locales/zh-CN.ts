@@ -46,7 +46,7 @@ const zhCN = {
   },
   empty: {
     noModelTitle: '还没有模型',
-    noModelDesktop: '搜图需要先准备一个搜索模型才能理解照片。请在“设置”中选择模型下载，或导入模型文件夹。',
+    noModelDesktop: '搜图需要一个搜索模型（约 150–200 MB）才能理解照片。添加第一个文件夹时会自动下载；可以在“设置”中指定镜像地址，也可以用“soutu models import”导入模型文件夹。',
     noModelServe: '服务器还没有搜索模型。请停止服务，运行“soutu models download <id>”（或导入模型文件夹），再重新运行“soutu serve”。',
     openSettings: '打开设置',
     noFoldersTitle: '添加第一个文件夹',
@@ -61,6 +61,7 @@ const zhCN = {
     searchTitle: '搜索失败',
     disconnected: '与搜图服务器的连接已断开，正在重新连接…',
   },
+  download: { title: '正在下载搜索模型', bytes: '{{done}} / {{total}}' },
   drop: {
     title: '松开即可用这张图片搜索',
     text: '搜图会找出与它相似的照片。',

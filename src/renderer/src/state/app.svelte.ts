@@ -1,6 +1,6 @@
 // App-wide state: the library's status, the saved settings (language, theme…), which page is shown
 // (kept in the URL hash so Back works), the theme actually applied, toasts and the server connection.
-import type { Settings, SoutuApi } from '../../../shared/api';
+import type { EventPayloads, Settings, SoutuApi } from '../../../shared/api';
 import type { LibraryStatus } from '../../../shared/types';
 import { CallError } from '../api/call-error';
 import { HttpApi } from '../api/http-api';
@@ -30,8 +30,13 @@ export class AppState {
   loaded = $state(false);
   loadError = $state<string | null>(null);
   toasts = $state<Toast[]>([]);
+  /** A model being fetched (the desktop app downloads one when the first folder is added). */
+  download = $state.raw<EventPayloads['model:download'] | null>(null);
+  /** True while a result is being dragged out of the window (so our own drop overlay stays hidden). */
+  draggingOut = false;
   private systemDark = $state(false);
   private toastSeq = 0;
+  private photoCommand: ((command: string) => void) | null = null;
 
   theme = $derived<ThemeChoice>(this.settings.theme ?? readStoredTheme());
   resolvedTheme = $derived<'light' | 'dark'>(this.theme === 'system' ? (this.systemDark ? 'dark' : 'light') : this.theme);
@@ -48,7 +53,12 @@ export class AppState {
   }
 
   async init(): Promise<void> {
-    this.api.on('library:changed', (s) => (this.status = s));
+    this.api.on('library:changed', (s) => {
+      this.status = s;
+      if (s.model) this.download = null;
+    });
+    this.api.on('model:download', (d) => (this.download = d));
+    this.api.on('index:progress', () => (this.download = null));
     this.api.on('app:warning', (w) => this.toast(w.message, 'info'));
     if (this.api instanceof HttpApi) this.api.onConnection((ok) => (this.online = ok));
     try {
@@ -90,6 +100,18 @@ export class AppState {
       this.settings = before;
       this.error(err);
     }
+  }
+
+  /** The search page registers what the menu's photo commands (find similar, reveal, open) act on. */
+  onPhotoCommand(fn: (command: string) => void): () => void {
+    this.photoCommand = fn;
+    return () => {
+      if (this.photoCommand === fn) this.photoCommand = null;
+    };
+  }
+
+  photoMenuCommand(command: string): void {
+    this.photoCommand?.(command);
   }
 
   toast(text: string, kind: Toast['kind'] = 'info'): void {
