@@ -198,6 +198,11 @@ describe('decodePhoto specifics', () => {
     if (!both.ok || !ref.ok) throw new Error('must decode');
     expect(Math.min(both.value.thumbWidth, both.value.thumbHeight)).toBe(64);
     expect(cosine(both.value.tensor, ref.value.tensor)).toBeGreaterThan(0.999);
+    // No thumbnail at all (a query image): practically the same tensor.
+    const none = await decodePhoto(fixture('photos/sunset_hilltop.jpg'), SPEC, { thumbSize: 0 });
+    if (!none.ok) throw new Error(none.error.reason);
+    expect([none.value.thumbnail.length, none.value.thumbWidth, none.value.thumbHeight]).toEqual([0, 0, 0]);
+    expect(cosine(none.value.tensor, ref.value.tensor)).toBeGreaterThan(0.999);
   });
 
   it('flattens transparency onto white', async () => {

