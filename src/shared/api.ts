@@ -3,12 +3,15 @@
 // this map, so the transports cannot drift. Pure TypeScript + zod: no node or electron imports.
 import { z } from 'zod';
 import type {
+  AlbumInfo,
+  DuplicateGroup,
   FailedFile,
   IndexProgress,
   IndexReport,
   LibraryStatus,
   PhotoInfo,
   SearchHit,
+  SmartAlbumInfo,
 } from './types.js';
 
 const MAX_PATH = 4096;
@@ -25,6 +28,7 @@ export const searchFiltersSchema = z
     to: z.number().finite().optional(),
     formats: z.array(z.string().min(1).max(16)).max(20).optional(),
     minSize: z.number().int().min(0).max(1_000_000).optional(),
+    orientation: z.enum(['landscape', 'portrait', 'square']).optional(),
   })
   .strict();
 
@@ -34,6 +38,8 @@ export const searchOptionsSchema = z
     offset: z.number().int().min(0).max(1_000_000).optional(),
     minScore: z.number().min(-1).max(1).optional(),
     filters: searchFiltersSchema.optional(),
+    bestOnly: z.boolean().optional(),
+    sort: z.enum(['relevance', 'date']).optional(),
   })
   .strict();
 
@@ -55,6 +61,49 @@ export const imageQuerySchema = z
     options: searchOptionsSchema.optional(),
   })
   .strict();
+
+const imageArgSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('path'), path: pathString }).strict(),
+  z.object({ kind: z.literal('bytes'), base64: z.string().min(1).max(70_000_000) }).strict(),
+  z.object({ kind: z.literal('photo'), id: z.string().regex(/^[0-9a-f]{16}$/) }).strict(),
+]);
+
+/** The query language: text with arithmetic (「海边 + 日落 - 人」), optionally mixed with weighted images. */
+export const mixedQuerySchema = z
+  .object({
+    text: z.string().trim().max(1000).optional(),
+    images: z.array(z.object({ image: imageArgSchema, weight: z.number().min(-10).max(10) }).strict()).max(8).optional(),
+    options: searchOptionsSchema.optional(),
+  })
+  .strict()
+  .refine((q) => (q.text && q.text.length > 0) || (q.images && q.images.length > 0), 'text or images required');
+
+const photoIdString = z.string().regex(/^[0-9a-f]{16}$/);
+const tagString = z.string().trim().min(1).max(120);
+export const albumArgSchema = z.object({ tag: tagString, options: searchOptionsSchema.optional() }).strict();
+export const albumEditSchema = z.object({ tag: tagString, id: photoIdString, action: z.enum(['add', 'remove']) }).strict();
+export const userTagSchema = z.object({ label: z.string().trim().min(1).max(60) }).strict();
+export const tagThresholdSchema = z.object({ margin: z.number().min(-1).max(1) }).strict();
+export const smartDefSchema = z
+  .object({
+    text: z.string().trim().max(1000).optional(),
+    photoIds: z.array(photoIdString).max(50).optional(),
+    threshold: z.number().min(-1).max(1),
+    options: searchOptionsSchema.optional(),
+  })
+  .strict();
+export const smartSaveSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
+    name: z.string().trim().min(1).max(100),
+    text: z.string().trim().max(1000).optional(),
+    photoIds: z.array(photoIdString).max(50).optional(),
+    threshold: z.number().min(-1).max(1),
+  })
+  .strict();
+export const idArgSchema = z.object({ id: z.string().regex(/^[a-z0-9-]{1,40}$/) }).strict();
+export const photoIdsSchema = z.object({ ids: z.array(photoIdString).min(1).max(1000) }).strict();
+export const modelIdSchema = z.object({ id: z.string().trim().min(1).max(200) }).strict();
 
 export const rootArgSchema = z.object({ path: pathString }).strict();
 export const photoIdSchema = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) }).strict();
@@ -106,6 +155,24 @@ export const calls = {
   'settings:get': call<typeof emptyArgsSchema, Settings>(emptyArgsSchema),
   'settings:set': call<typeof settingsSchema, Settings>(settingsSchema),
   'models:list': call<typeof emptyArgsSchema, ModelEntry[]>(emptyArgsSchema),
+  'search:query': call<typeof mixedQuerySchema, SearchHit[]>(mixedQuerySchema),
+  'index:pause': call<typeof emptyArgsSchema, { paused: boolean }>(emptyArgsSchema),
+  'index:resume': call<typeof emptyArgsSchema, { started: boolean }>(emptyArgsSchema),
+  'models:download': call<typeof modelIdSchema, { started: boolean }>(modelIdSchema),
+  'models:use': call<typeof modelIdSchema, LibraryStatus>(modelIdSchema),
+  'models:import': call<typeof rootArgSchema, ModelEntry>(rootArgSchema),
+  'albums:list': call<typeof emptyArgsSchema, AlbumInfo[]>(emptyArgsSchema),
+  'album:get': call<typeof albumArgSchema, SearchHit[]>(albumArgSchema),
+  'album:edit': call<typeof albumEditSchema, { ok: boolean }>(albumEditSchema),
+  'tags:add': call<typeof userTagSchema, { id: string }>(userTagSchema),
+  'tags:threshold': call<typeof tagThresholdSchema, { margin: number }>(tagThresholdSchema),
+  'smart:list': call<typeof emptyArgsSchema, SmartAlbumInfo[]>(emptyArgsSchema),
+  'smart:preview': call<typeof smartDefSchema, SearchHit[]>(smartDefSchema),
+  'smart:save': call<typeof smartSaveSchema, SmartAlbumInfo>(smartSaveSchema),
+  'smart:delete': call<typeof idArgSchema, { ok: boolean }>(idArgSchema),
+  'duplicates:list': call<typeof emptyArgsSchema, DuplicateGroup[]>(emptyArgsSchema),
+  /** Moves photos to the OS trash (never deletes); serve mode refuses unless started with trash enabled. */
+  'duplicates:trash': call<typeof photoIdsSchema, { trashed: number; failed: { id: string; error: string }[] }>(photoIdsSchema),
   'shell:reveal': call<typeof photoIdSchema, { ok: boolean }>(photoIdSchema, { desktopOnly: true }),
   'shell:open': call<typeof photoIdSchema, { ok: boolean }>(photoIdSchema, { desktopOnly: true }),
   'dialog:pickFolder': call<typeof emptyArgsSchema, string | null>(emptyArgsSchema, { desktopOnly: true }),
@@ -121,9 +188,11 @@ export interface EventPayloads {
   'library:changed': LibraryStatus;
   'model:download': { model: string; file: string; bytes: number; total: number | null; percent: number | null };
   'app:warning': { message: string };
+  /** A menu command from the desktop app's menu (e.g. 'find', 'open-folder', 'settings'). */
+  'app:menu': { command: string };
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['index:progress', 'index:done', 'library:changed', 'model:download', 'app:warning'];
+export const eventNames: EventName[] = ['index:progress', 'index:done', 'library:changed', 'model:download', 'app:warning', 'app:menu'];
 
 /** The API the renderer sees, whatever the transport: one method per call, `on(event, cb) → unsubscribe`. */
 export interface SoutuApi {

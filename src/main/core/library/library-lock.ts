@@ -1,6 +1,7 @@
 // One writer per library: a lock file holding the owner's pid. A lock left by a killed process is taken over.
 import { open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { SoutuError } from '../errors.js';
 
 export interface LibraryLock {
   release(): Promise<void>;
@@ -34,7 +35,7 @@ export async function acquireLock(dir: string): Promise<LibraryLock> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new Error(`The library ${dir} is in use by another Soutu process (pid ${pid}).`);
+        throw new SoutuError('locked', `The library ${dir} is in use by another Soutu process (pid ${pid}).`);
       }
       await rm(file, { force: true }); // stale: its owner is gone
     }

@@ -235,3 +235,34 @@ describe('incremental indexing', () => {
     }
   });
 });
+
+describe('switching models', () => {
+  it('keeps serving the old model while the new one re-embeds, then serves the new one', async () => {
+    const photos = path.join(root, 'switch', 'photos');
+    const colours = await writeColourImages(photos, { withHalf: false });
+    const dir = path.join(root, 'switch', 'library');
+    let lib = await Library.open(dir, { model: models.split, device: 'cpu' });
+    await lib.index({ roots: [photos] });
+    const before = (await lib.status()).model!.id;
+    await lib.switchModel(models.combined);
+    let st = await lib.status();
+    expect(st.model!.id).toBe(before);
+    expect(st.pendingModel).toMatch(/^local:toy-combined/);
+    // Mid-switch (and after a restart mid-switch) search answers from the old model's vectors.
+    expect((await lib.search('red', { limit: 1 }))[0].path).toBe(colours.red);
+    await lib.close();
+    lib = await Library.open(dir, { device: 'cpu' });
+    try {
+      expect((await lib.status()).pendingModel).toMatch(/^local:toy-combined/);
+      expect((await lib.search('blue', { limit: 1 }))[0].path).toBe(colours.blue);
+      const r = await lib.index({});
+      expect(r.indexed).toBe(Object.keys(colours).length);
+      st = await lib.status();
+      expect(st.model!.id).toMatch(/^local:toy-combined/);
+      expect(st.pendingModel).toBeNull();
+      expect((await lib.search('绿', { limit: 1 }))[0].path).toBe(colours.green);
+    } finally {
+      await lib.close();
+    }
+  });
+});

@@ -42,6 +42,7 @@ import { LanceVectorStore } from '../store/lance-vector-store.js';
 import type { ModelVectors, PhotoRecord, VectorStore } from '../store/vector-store.js';
 import { readMeta, writeMeta, type LibraryMeta, type ModelMeta } from './library-meta.js';
 import { acquireLock, type LibraryLock } from './library-lock.js';
+import { SoutuError } from '../errors.js';
 
 export interface LibraryOptions {
   /** Model to use: a catalog id or a model folder. Defaults to the library's model, else the default model. */
@@ -53,6 +54,8 @@ export interface LibraryOptions {
   /** Download a missing catalog model on open (with progress events). */
   allowDownload?: boolean;
   defaultModel?: string;
+  /** Model download progress while open() fetches a missing catalog model (events cannot be subscribed yet). */
+  onDownload?: (p: DownloadProgress) => void;
   /** Lets tests and shells inject another embedder (e.g. one that counts calls) around the real one. */
   wrapEmbedder?: (e: Embedder) => Embedder;
   readOnly?: boolean;
@@ -112,6 +115,8 @@ export class Library extends EventEmitter<LibraryEvents> {
   /** Active model's tags per photo: [concept id, margin], best first. */
   private tagsById = new Map<string, [string, number][]>();
   private tagsLoaded = false;
+  /** Embeds queries with the active model; differs from `embedder` only while a model switch is re-embedding. */
+  private searchEmbedder!: Embedder;
 
   private constructor(
     readonly dir: string,
@@ -131,41 +136,93 @@ export class Library extends EventEmitter<LibraryEvents> {
     try {
       const meta = await readMeta(abs);
       const store = await LanceVectorStore.open(path.join(abs, 'db'));
-      const spec = opts.model ?? meta.model?.source ?? meta.model?.id ?? opts.defaultModel ?? 'Xenova/clip-vit-base-patch32';
-      const modelsDir = opts.modelsDir ?? defaultModelsDir();
-      let resolved = await resolveModel(spec, modelsDir).catch(async (err) => {
-        // The recorded folder may have moved: try the recorded id as a catalog id.
-        if (!opts.model && meta.model && spec === meta.model.source) return resolveModel(meta.model.id, modelsDir);
-        throw err;
-      });
+      const spec = opts.model ?? meta.pendingModel?.source ?? meta.model?.source ?? meta.model?.id ?? opts.defaultModel ?? 'Xenova/clip-vit-base-patch32';
       const lib = new Library(abs, meta, store, null as unknown as Embedder, lock, opts);
-      if (!resolved.ready) {
-        if (!resolved.catalog) throw new Error(`The model folder ${resolved.source} is incomplete.`);
-        if (!opts.allowDownload) {
-          throw new Error(`The model ${resolved.id} is not downloaded yet. Run "soutu models download ${resolved.id}" (or index with downloads allowed).`);
-        }
-        await downloadModel(resolved.catalog, resolved.source, { host: opts.hubHost, onProgress: (p) => lib.emit('download', p) });
-        resolved = { ...resolved, ready: true };
-      }
-      let embedder: Embedder = await TransformersClipEmbedder.open(resolved.source, {
-        modelId: resolved.id,
-        device: opts.device ?? 'auto',
-        threads: opts.threads,
-        onFallback: (m) => lib.emit('warning', m),
-      });
-      if (opts.wrapEmbedder) embedder = opts.wrapEmbedder(embedder);
-      lib.embedder = embedder;
+      const recorded = !opts.model && (spec === meta.model?.source || spec === meta.pendingModel?.source);
+      const embedder = await lib.loadEmbedder(spec, { allowDownload: opts.allowDownload === true, fallbackId: recorded ? (meta.pendingModel ?? meta.model)?.id : undefined });
+      lib.embedder = embedder.embedder;
       for (const r of await store.allPhotos()) {
         lib.photos.set(r.id, r);
         lib.byPath.set(r.path, r.id);
       }
-      await lib.selectModel({ id: embedder.modelId, source: resolved.source, key: embedder.modelKey, dim: embedder.dim });
+      await lib.selectModel({ id: lib.embedder.modelId, source: embedder.source, key: lib.embedder.modelKey, dim: lib.embedder.dim });
+      lib.searchEmbedder = lib.embedder;
+      if (lib.meta.pendingModel && lib.meta.model) {
+        // Mid-switch: queries keep using the previous model (and its vectors) until the new ones are complete.
+        const active = lib.meta.model;
+        lib.searchEmbedder = await lib.loadEmbedder(active.source, { allowDownload: false, fallbackId: active.id }).then(
+          (e) => e.embedder,
+          (err) => {
+            lib.emit('warning', `The previous model cannot be loaded (${(err as Error).message}); search waits for the new one.`);
+            return lib.embedder;
+          },
+        );
+      }
       lib.userData = await readUserData(abs);
       return lib;
     } catch (err) {
       await lock?.release();
       throw err;
     }
+  }
+
+  /** Resolves a model name or folder, downloading a missing catalog model when allowed, and opens its embedder. */
+  private async loadEmbedder(spec: string, o: { allowDownload: boolean; fallbackId?: string }): Promise<{ embedder: Embedder; source: string }> {
+    const modelsDir = this.opts.modelsDir ?? defaultModelsDir();
+    let resolved = await resolveModel(spec, modelsDir).catch(async (err) => {
+      // A recorded folder may have moved: try the recorded id as a catalog id.
+      if (o.fallbackId) return resolveModel(o.fallbackId, modelsDir);
+      throw err;
+    });
+    if (!resolved.ready) {
+      if (!resolved.catalog) throw new SoutuError('model-missing', `The model folder ${resolved.source} is incomplete.`);
+      if (!o.allowDownload) {
+        throw new SoutuError('model-missing', `The model ${resolved.id} is not downloaded yet. Run "soutu models download ${resolved.id}" (or index with downloads allowed).`);
+      }
+      await downloadModel(resolved.catalog, resolved.source, {
+        host: this.opts.hubHost,
+        onProgress: (p) => {
+          this.opts.onDownload?.(p);
+          this.emit('download', p);
+        },
+      });
+      resolved = { ...resolved, ready: true };
+    }
+    let embedder: Embedder = await TransformersClipEmbedder.open(resolved.source, {
+      modelId: resolved.id,
+      device: this.opts.device ?? 'auto',
+      threads: this.opts.threads,
+      onFallback: (m) => this.emit('warning', m),
+    });
+    if (this.opts.wrapEmbedder) embedder = this.opts.wrapEmbedder(embedder);
+    return { embedder, source: resolved.source };
+  }
+
+  /**
+   * Starts a switch to another model: new photos and a re-embed of every photo go to the new model's own
+   * table, while search keeps serving the current model until the next index() run completes the switch.
+   */
+  async switchModel(spec: string, o: { allowDownload?: boolean } = {}): Promise<LibraryStatus> {
+    if (this.indexing) throw new SoutuError('busy', 'Wait for indexing to finish (or cancel it) before switching models.');
+    const next = await this.loadEmbedder(spec, { allowDownload: o.allowDownload ?? true });
+    if (next.embedder.modelKey === this.embedder.modelKey) {
+      await next.embedder.close();
+      return this.status();
+    }
+    if (this.embedder !== this.searchEmbedder) await this.embedder.close();
+    this.embedder = next.embedder;
+    await this.selectModel({ id: next.embedder.modelId, source: next.source, key: next.embedder.modelKey, dim: next.embedder.dim });
+    if (!this.meta.pendingModel) {
+      // Back to the model already serving (or the first model of an empty library).
+      if (this.searchEmbedder !== this.embedder) await this.searchEmbedder.close();
+      this.searchEmbedder = this.embedder;
+      this.vindex = null;
+      this.taggerP = null;
+      this.tagsLoaded = false;
+      this.tagsById.clear();
+    }
+    this.emit('changed');
+    return this.status();
   }
 
   /** Makes `model` the library's model. A different model than before keeps its own vector table. */
@@ -197,9 +254,9 @@ export class Library extends EventEmitter<LibraryEvents> {
     return idx;
   }
 
-  /** True when search runs on the model the library was opened with (not an older one still serving). */
-  private searchUsesEmbedder(): boolean {
-    return this.meta.model?.key === this.embedder.modelKey;
+  /** True when the query model matches the vectors that serve search. */
+  private searchReady(): boolean {
+    return this.meta.model?.key === this.searchEmbedder.modelKey;
   }
 
   roots(): string[] {
@@ -248,7 +305,7 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /** Indexes the given folders (added as roots) or every root. One run at a time. */
   async index(opts: IndexOptions = {}): Promise<IndexReport> {
-    if (this.indexing) throw new Error('An index run is already in progress.');
+    if (this.indexing) throw new SoutuError('busy', 'An index run is already in progress.');
     this.indexing = this.doIndex(opts).finally(() => {
       this.indexing = null;
     });
@@ -426,6 +483,11 @@ export class Library extends EventEmitter<LibraryEvents> {
           this.meta.pendingModel = null;
           this.vindex = null;
           this.queryCache.clear();
+          if (this.searchEmbedder !== this.embedder) await this.searchEmbedder.close().catch(() => {});
+          this.searchEmbedder = this.embedder;
+          this.taggerP = null;
+          this.tagsLoaded = false;
+          this.tagsById.clear();
         }
       }
       await writeMeta(this.dir, this.meta);
@@ -562,10 +624,10 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /** Embeds a text query (cached). */
   async textVector(text: string): Promise<Float32Array> {
-    const key = `${this.embedder.modelKey}\u0000${text}`;
+    const key = `${this.searchEmbedder.modelKey}\u0000${text}`;
     const hit = this.queryCache.get(key);
     if (hit) return hit;
-    const [v] = await this.embedder.embedTexts([text]);
+    const [v] = await this.searchEmbedder.embedTexts([text]);
     this.queryCache.set(key, v);
     return v;
   }
@@ -582,7 +644,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const text = (q.text ?? '').trim();
     const images = q.images ?? [];
     if (!text && images.length === 0) throw new Error('Type something to search for, or add an image.');
-    if (!this.searchUsesEmbedder()) throw new Error('The library is switching models; search serves the previous model until indexing finishes.');
+    if (!this.searchReady()) throw new SoutuError('busy', 'The previous model cannot be loaded while the library switches models; search works again when indexing finishes.');
     const terms = text ? parseQuery(text) : [];
     const parts: { v: Float32Array; w: number }[] = [];
     for (const t of terms) parts.push({ v: await this.textVector(t.text), w: t.weight });
@@ -590,7 +652,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     let v: Float32Array;
     if (parts.length === 1 && parts[0].w === 1) v = parts[0].v;
     else {
-      v = new Float32Array(this.embedder.dim);
+      v = new Float32Array(this.searchEmbedder.dim);
       for (const p of parts) for (let j = 0; j < v.length; j++) v[j] += p.w * p.v[j];
       l2normalize(v);
     }
@@ -602,7 +664,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   async imageVector(query: ImageQuery): Promise<Float32Array> {
     if (query.kind === 'photo') {
       const v = (await this.activeIndex()).get(query.id);
-      if (!v) throw new Error(`No indexed photo with id ${query.id}.`);
+      if (!v) throw new SoutuError('not-found', `No indexed photo with id ${query.id}.`);
       return v;
     }
     const input = query.kind === 'path' ? path.resolve(query.path) : Buffer.from(query.bytes);
@@ -611,9 +673,9 @@ export class Library extends EventEmitter<LibraryEvents> {
       const v = (await this.activeIndex()).get(indexedId);
       if (v) return v;
     }
-    const res: DecodeResult = await decodePhoto(input, this.embedder.imageSpec, { thumbSize: 0, wantTensor: true });
-    if (!res.ok) throw new Error(`Cannot use this image: ${res.error.reason}`);
-    const [v] = await this.embedder.embedImages([res.value.tensor]);
+    const res: DecodeResult = await decodePhoto(input, this.searchEmbedder.imageSpec, { thumbSize: 0, wantTensor: true });
+    if (!res.ok) throw new SoutuError('bad-request', `Cannot use this image: ${res.error.reason}`);
+    const [v] = await this.searchEmbedder.embedImages([res.value.tensor]);
     return v;
   }
 
@@ -663,9 +725,9 @@ export class Library extends EventEmitter<LibraryEvents> {
   private tagger(): Promise<Tagger> {
     return (this.taggerP ??= (async () => {
       const vocab = await this.vocabulary();
-      const catalog = findCatalogModel(this.embedder.modelId);
+      const catalog = findCatalogModel(this.searchEmbedder.modelId);
       const languages = catalog ? catalog.languages : (['en', 'zh'] as const);
-      return Tagger.build(this.embedder, vocab, languages);
+      return Tagger.build(this.searchEmbedder, vocab, languages);
     })().catch((err) => {
       this.taggerP = null;
       throw err;
@@ -681,7 +743,7 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /** Tags every ok photo of the active model that has none yet; a new vocabulary retags everything. */
   async ensureTags(): Promise<number> {
-    if (!this.meta.model || !this.searchUsesEmbedder()) return 0;
+    if (!this.meta.model || !this.searchReady()) return 0;
     await this.loadTags();
     const tagger = await this.tagger();
     const table = await this.store.tags(this.meta.model.key);
@@ -759,7 +821,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   private async concept(tag: string): Promise<Concept> {
     const tagger = await this.tagger();
     const c = tagger.vocab.concepts.find((x) => conceptMatches(x, tag));
-    if (!c) throw new Error(`No album called "${tag}".`);
+    if (!c) throw new SoutuError('not-found', `No album called "${tag}".`);
     return c;
   }
 
@@ -781,7 +843,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   /** Adds a photo to, or removes it from, an auto album. Stored apart from the index; survives re-index and retag. */
   async editAlbum(tag: string, photoId: string, action: 'add' | 'remove'): Promise<void> {
     const c = await this.concept(tag);
-    if (!this.photos.has(photoId)) throw new Error(`No indexed photo with id ${photoId}.`);
+    if (!this.photos.has(photoId)) throw new SoutuError('not-found', `No indexed photo with id ${photoId}.`);
     const ud = this.userData!;
     const e = (ud.albumEdits[c.id] ??= { added: [], removed: [] });
     e.added = e.added.filter((x) => x !== photoId);
@@ -811,7 +873,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (def.text?.trim()) parts.push(await this.textVector(def.text.trim()));
     for (const im of images) parts.push(await this.imageVector(im.image));
     if (parts.length === 0) throw new Error('A smart album needs text, example photos, or both.');
-    const v = new Float32Array(this.embedder.dim);
+    const v = new Float32Array(this.searchEmbedder.dim);
     for (const p of parts) for (let j = 0; j < v.length; j++) v[j] += p[j];
     return l2normalize(v);
   }
@@ -863,6 +925,35 @@ export class Library extends EventEmitter<LibraryEvents> {
       .sort((a, b) => b.photos.length - a.photos.length || a.paths[0].localeCompare(b.paths[0]));
   }
 
+  /**
+   * Moves photos to the OS trash through the shell's `trash` (Electron's shell.trashItem, or a freedesktop/macOS
+   * trash in serve mode when enabled), then drops them from the index. Never deletes outright.
+   */
+  async trashPhotos(ids: string[], trash: (file: string) => Promise<void>): Promise<{ trashed: number; failed: { id: string; error: string }[] }> {
+    const failed: { id: string; error: string }[] = [];
+    const done: string[] = [];
+    for (const id of ids) {
+      const p = this.photos.get(id);
+      if (!p) {
+        failed.push({ id, error: 'Not an indexed photo.' });
+        continue;
+      }
+      if (!this.isInsideRoots(p.path)) {
+        failed.push({ id, error: 'Outside the indexed folders.' });
+        continue;
+      }
+      try {
+        await trash(p.path);
+        done.push(id);
+      } catch (err) {
+        failed.push({ id, error: `Could not move it to the trash: ${(err as Error).message}` });
+      }
+    }
+    await this.deletePhotos(done);
+    if (done.length) this.emit('changed');
+    return { trashed: done.length, failed };
+  }
+
   async status(): Promise<LibraryStatus> {
     const perRoot = new Map<string, { photos: number; failed: number }>();
     let ok = 0;
@@ -878,7 +969,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       }
       perRoot.set(p.root, c);
     }
-    const devices = this.embedder.devices();
+    const devices = this.searchEmbedder.devices();
     return {
       library: this.dir,
       photos: ok,
@@ -891,7 +982,7 @@ export class Library extends EventEmitter<LibraryEvents> {
         lastIndexedAt: r.lastIndexedAt,
       })),
       model: this.meta.model
-        ? { id: this.meta.model.id, dim: this.meta.model.dim, device: devices.text ?? devices.vision, dtype: this.embedder.dtype() }
+        ? { id: this.meta.model.id, dim: this.meta.model.dim, device: devices.text ?? devices.vision, dtype: this.searchEmbedder.dtype() }
         : null,
       pendingModel: this.meta.pendingModel?.id ?? null,
       schemaVersion: this.store.schemaVersion,
@@ -901,6 +992,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   async close(): Promise<void> {
     await this.indexing?.catch(() => {});
     await this.embedder.close();
+    if (this.searchEmbedder && this.searchEmbedder !== this.embedder) await this.searchEmbedder.close();
     await this.store.close();
     await this.lock?.release();
   }
