@@ -5,10 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
 import { findCatalogModel } from '../main/core/embed/model-catalog.js';
-import { defaultModelsDir, listModels } from '../main/core/embed/model-store.js';
+import { downloadModel } from '../main/core/embed/model-download.js';
+import { defaultModelsDir, importModel, listModels, resolveModel } from '../main/core/embed/model-store.js';
 import type { Library } from '../main/core/library/library.js';
-import { ApiError, calls, type CallName, type ModelEntry } from '../shared/api.js';
-import type { ImageQuery } from '../shared/types.js';
+import { ApiError, calls, type CallName, type EventName, type EventPayloads, type ModelEntry } from '../shared/api.js';
+import type { ImageQuery, SmartAlbumInfo } from '../shared/types.js';
+import { SoutuError, type SoutuErrorCode } from '../main/core/errors.js';
 import type { IndexRunner } from './index-runner.js';
 import type { SettingsStore } from './settings-store.js';
 
@@ -22,14 +24,35 @@ export interface HandlerContext {
   runner: IndexRunner;
   settings: SettingsStore;
   modelsDir?: string;
+  /** Sends an event to every client (model download progress). */
+  emit?: <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
+  /** Moves one file to the OS trash (throws on failure); absent where not allowed (serve without --allow-trash). */
+  trash?: (file: string) => Promise<void>;
 }
 
-/** Runs `fn`; a plain Error from the engine (about the caller's input) becomes a 400 with its sentence. */
+const ENGINE_CODES: Record<SoutuErrorCode, ApiError['code']> = {
+  'bad-request': 'bad-request',
+  'not-found': 'not-found',
+  'model-missing': 'not-found',
+  locked: 'busy',
+  busy: 'busy',
+  io: 'internal',
+  unsupported: 'unsupported',
+};
+
+/** The engine's typed errors keep their meaning across the wire; anything else stays as it is (a 500). */
+export function toApiError(err: unknown): unknown {
+  if (err instanceof SoutuError) return new ApiError(ENGINE_CODES[err.code] ?? 'internal', err.message);
+  return err;
+}
+
+/** Runs `fn`; an untyped Error from the engine (about the caller's input) becomes a 400 with its sentence. */
 async function asBadRequest<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ApiError) throw err;
+    const mapped = toApiError(err);
+    if (mapped instanceof ApiError) throw mapped;
     throw new ApiError('bad-request', err instanceof Error ? err.message : String(err));
   }
 }
@@ -58,32 +81,52 @@ function decodeBase64(b64: string): Buffer {
   return bytes;
 }
 
+type ImageArg = { kind: 'path'; path: string } | { kind: 'bytes'; base64: string } | { kind: 'photo'; id: string };
+
+/** A query image from the wire: bytes decoded, photo ids checked, paths only inside the indexed folders. */
+function toImageQuery(lib: Library, image: ImageArg): ImageQuery {
+  if (image.kind === 'bytes') return { kind: 'bytes', bytes: decodeBase64(image.base64) };
+  if (image.kind === 'photo') {
+    if (!lib.photo(image.id)) throw new ApiError('not-found', 'No indexed photo has this id.');
+    return image;
+  }
+  // A path makes the server read a file: only ones inside the indexed folders.
+  const abs = folderFromUser(image.path);
+  if (!lib.isInsideRoots(abs)) throw new ApiError('forbidden', 'Only images inside the indexed folders can be used by path; upload the image instead.');
+  return { kind: 'path', path: abs };
+}
+
 const unsupported = (what: string) => async (): Promise<never> => {
   throw new ApiError('unsupported', `${what} is only available in the desktop app.`);
 };
 
 export function createCallHandlers(ctx: HandlerContext): CallHandlers {
+  const handlers = rawHandlers(ctx);
+  for (const name of Object.keys(handlers) as CallName[]) {
+    const h = handlers[name] as (a: unknown) => Promise<unknown>;
+    (handlers as Record<CallName, (a: unknown) => Promise<unknown>>)[name] = (a) =>
+      h(a).catch((err: unknown) => {
+        throw toApiError(err);
+      });
+  }
+  return handlers;
+}
+
+function rawHandlers(ctx: HandlerContext): CallHandlers {
   const { lib, runner, settings } = ctx;
+  const modelsDir = ctx.modelsDir ?? defaultModelsDir();
+  const downloading = new Set<string>();
   return {
     'library:status': () => lib.status(),
 
     'search:text': ({ text, options }) => asBadRequest(() => lib.search(text, options)),
 
-    'search:image': ({ image, options }) =>
-      asBadRequest(async () => {
-        let query: ImageQuery;
-        if (image.kind === 'bytes') query = { kind: 'bytes', bytes: decodeBase64(image.base64) };
-        else if (image.kind === 'photo') {
-          if (!lib.photo(image.id)) throw new ApiError('not-found', 'No indexed photo has this id.');
-          query = image;
-        } else {
-          // A path makes the server read a file: only ones inside the indexed folders.
-          const abs = folderFromUser(image.path);
-          if (!lib.isInsideRoots(abs)) throw new ApiError('forbidden', 'Only images inside the indexed folders can be used by path; upload the image instead.');
-          query = { kind: 'path', path: abs };
-        }
-        return lib.similar(query, options);
-      }),
+    'search:image': ({ image, options }) => asBadRequest(() => lib.similar(toImageQuery(lib, image), options)),
+
+    'search:query': ({ text, images, options }) =>
+      asBadRequest(() =>
+        lib.query({ text, images: images?.map((w) => ({ image: toImageQuery(lib, w.image), weight: w.weight })) }, options),
+      ),
 
     'photo:get': async ({ id }) => lib.photo(id),
 
@@ -109,6 +152,10 @@ export function createCallHandlers(ctx: HandlerContext): CallHandlers {
 
     'index:cancel': async () => ({ cancelled: runner.cancel() }),
 
+    'index:pause': async () => ({ paused: runner.pause() }),
+
+    'index:resume': async () => ({ started: runner.resume() }),
+
     'index:last': async () => runner.last,
 
     'failures:list': async () => lib.failures(),
@@ -119,7 +166,7 @@ export function createCallHandlers(ctx: HandlerContext): CallHandlers {
 
     'models:list': async () => {
       const active = (await lib.status()).model?.id ?? lib.modelId;
-      const installed = await listModels(ctx.modelsDir ?? defaultModelsDir());
+      const installed = await listModels(modelsDir);
       const entries: ModelEntry[] = installed.map((m) => ({
         id: m.id,
         title: m.title,
@@ -129,6 +176,82 @@ export function createCallHandlers(ctx: HandlerContext): CallHandlers {
       }));
       if (!entries.some((e) => e.active)) entries.unshift({ id: active, title: active, ready: true, note: null, active: true });
       return entries;
+    },
+
+    'models:download': async ({ id }) => {
+      const catalog = findCatalogModel(id);
+      if (!catalog) throw new ApiError('not-found', `Unknown model "${id.slice(0, 200)}".`);
+      const target = await resolveModel(catalog.id, modelsDir);
+      if (target.ready) return { started: false };
+      if (downloading.has(catalog.id)) return { started: false };
+      const host = (await settings.get()).hubHost ?? process.env.SOUTU_HUB_HOST;
+      downloading.add(catalog.id);
+      void downloadModel(catalog, target.source, {
+        host,
+        onProgress: (p) => ctx.emit?.('model:download', { model: p.model, file: p.file, bytes: p.bytes, total: p.total, percent: p.percent }),
+      })
+        .catch((err: unknown) => ctx.emit?.('app:warning', { message: `Downloading ${catalog.id} failed: ${err instanceof Error ? err.message : String(err)}` }))
+        .finally(() => downloading.delete(catalog.id));
+      return { started: true };
+    },
+
+    'models:use': async ({ id }) => {
+      if (runner.busy) throw new ApiError('busy', 'Wait for indexing to finish (or cancel it) before switching models.');
+      // Downloads the model if needed (progress events), then re-embeds in the background; search keeps
+      // serving the current model until that run completes the switch.
+      const status = await asBadRequest(() => lib.switchModel(id, { allowDownload: true }));
+      if (status.pendingModel) runner.start();
+      return status;
+    },
+
+    'models:import': ({ path: p }) =>
+      asBadRequest(async () => {
+        const r = await importModel(folderFromUser(p), { modelsDir });
+        return { id: r.id, title: r.catalog?.title ?? r.id, ready: true, note: r.catalog?.note ?? null, active: false };
+      }),
+
+    'albums:list': () => lib.albums(),
+
+    'album:get': ({ tag, options }) => asBadRequest(() => lib.album(tag, options)),
+
+    'album:edit': ({ tag, id, action }) =>
+      asBadRequest(async () => {
+        await lib.editAlbum(tag, id, action);
+        return { ok: true };
+      }),
+
+    'tags:add': ({ label }) => asBadRequest(async () => ({ id: await lib.addUserTag(label) })),
+
+    'tags:threshold': ({ margin }) =>
+      asBadRequest(async () => {
+        await lib.setTagMargin(margin);
+        return { margin };
+      }),
+
+    'smart:list': () => lib.smartAlbums(),
+
+    'smart:preview': ({ text, photoIds, threshold, options }) => asBadRequest(() => lib.smartAlbumHits({ text, photoIds, threshold }, options)),
+
+    'smart:save': (def) =>
+      asBadRequest(async () => {
+        const saved = await lib.saveSmartAlbum(def);
+        const info: SmartAlbumInfo | undefined = (await lib.smartAlbums()).find((a) => a.id === saved.id);
+        return info ?? { id: saved.id, name: def.name, text: def.text, photoIds: def.photoIds, threshold: def.threshold, count: 0 };
+      }),
+
+    'smart:delete': ({ id }) =>
+      asBadRequest(async () => {
+        await lib.deleteSmartAlbum(id);
+        return { ok: true };
+      }),
+
+    'duplicates:list': () => lib.duplicates(),
+
+    'duplicates:trash': async ({ ids }) => {
+      const trash = ctx.trash;
+      if (!trash) throw new ApiError('forbidden', 'Moving photos to the trash is turned off here; start "soutu serve" with --allow-trash to allow it.');
+      if (runner.busy) throw new ApiError('busy', 'Wait for indexing to finish before moving photos to the trash.');
+      return lib.trashPhotos(ids, trash);
     },
 
     'shell:reveal': unsupported('Showing a file in its folder'),

@@ -1,6 +1,7 @@
 // The HTTP layer of serve mode: every call validated (400 with a clean sentence), desktop-only calls 501,
 // errors without stacks, the token off loopback, Host and Origin checks, no CORS, CSP, and SSE events.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { calls, type CallName } from '../shared/api.js';
 import { createServer, type SoutuServer } from './http-server.js';
@@ -46,6 +47,23 @@ const BAD_ARGS: Record<CallName, unknown[]> = {
   'settings:get': [{ key: 'language' }],
   'settings:set': [{ language: 'fr' }, { theme: 'blue' }, { threads: 0 }, { threads: 1.5 }, { device: 'tpu' }, { hubHost: 'not a url' }, { unknown: true }],
   'models:list': [{ id: 'x' }],
+  'search:query': [{}, { text: '' }, { text: 'red', images: [{ image: { kind: 'photo', id: 'xx' }, weight: 1 }] }, { images: [{ image: { kind: 'bytes', base64: 'aGk=' }, weight: 11 }] }, { images: Array.from({ length: 9 }, () => ({ image: { kind: 'photo', id: '0123456789abcdef' }, weight: 1 })) }],
+  'index:pause': [{ now: 1 }],
+  'index:resume': [{ roots: [] }],
+  'models:download': [{}, { id: '' }, { id: 5 }],
+  'models:use': [{}, { id: '   ' }],
+  'models:import': [{}, { path: '' }],
+  'albums:list': [{ all: true }],
+  'album:get': [{}, { tag: '' }, { tag: 'x'.repeat(121) }],
+  'album:edit': [{ tag: 'cat', id: 'xyz', action: 'add' }, { tag: 'cat', id: '0123456789abcdef', action: 'delete' }],
+  'tags:add': [{}, { label: '' }, { label: 'x'.repeat(61) }],
+  'tags:threshold': [{}, { margin: 2 }, { margin: 'high' }],
+  'smart:list': [{ x: 1 }],
+  'smart:preview': [{}, { text: 'red', threshold: 5 }, { text: 'red', threshold: 0.2, photoIds: ['nope'] }],
+  'smart:save': [{ threshold: 0.2 }, { name: '', threshold: 0.2 }, { id: 'Bad ID!', name: 'x', threshold: 0.2 }],
+  'smart:delete': [{}, { id: '../x' }],
+  'duplicates:list': [{ x: 1 }],
+  'duplicates:trash': [{}, { ids: [] }, { ids: ['nope'] }, { ids: Array.from({ length: 1001 }, () => '0123456789abcdef') }],
   'shell:reveal': [{}, { id: '../x' }],
   'shell:open': [{}, { id: 'nope' }],
   'dialog:pickFolder': [{ title: 'x' }],
@@ -129,6 +147,27 @@ describe('calls', () => {
     expectCleanError(await postJson(port, 'search:image', { image: { kind: 'bytes', base64: Buffer.from('not an image at all').toString('base64') } }), 400, 'bad-request');
     expectCleanError(await postJson(port, 'search:image', { image: { kind: 'bytes', base64: '!!!not base64!!!' } }), 400, 'bad-request');
     expectCleanError(await postJson(port, 'search:image', { image: { kind: 'photo', id: '0123456789abcdef' } }), 404, 'not-found');
+  });
+
+  it('refuses to trash photos unless started with trash allowed, and never for photos outside the roots', async () => {
+    const id = fx.id(fx.colours.red);
+    expectCleanError(await postJson(port, 'duplicates:trash', { ids: [id] }), 403, 'forbidden');
+    expect((await raw(port, `/media/full/${id}`)).status).toBe(200); // still there
+  });
+
+  it('answers the album, smart-album, duplicate and model calls', async () => {
+    expect((await postJson(port, 'albums:list', {})).status).toBe(200);
+    expect((await postJson(port, 'duplicates:list', {})).status).toBe(200);
+    expect((await postJson(port, 'smart:list', {})).status).toBe(200);
+    const preview = await postJson(port, 'smart:preview', { text: 'red', threshold: 0.1, options: { limit: 5 } });
+    expect(preview.status).toBe(200);
+    const q = await postJson(port, 'search:query', { text: 'red', images: [{ image: { kind: 'photo', id: fx.id(fx.colours.blue) }, weight: 0.2 }], options: { limit: 3 } });
+    expect(q.status).toBe(200);
+    expectCleanError(await postJson(port, 'models:use', { id: '/no/such/model/folder' }), 400, 'bad-request');
+    expectCleanError(await postJson(port, 'models:download', { id: 'no/such-model' }), 404, 'not-found');
+    expectCleanError(await postJson(port, 'models:import', { path: fx.root }), 400, 'bad-request');
+    expect((await postJson(port, 'index:pause', {})).json()).toEqual({ paused: false });
+    expect((await postJson(port, 'index:resume', {})).json()).toEqual({ started: false });
   });
 
   it('hides internal errors behind a one-line message', async () => {
@@ -281,5 +320,25 @@ describe('events', () => {
     expect(events).toContain('index:done');
     const last = await postJson(port, 'index:last', {});
     expect(last.json<{ cancelled: boolean }>().cancelled).toBe(false);
+  });
+});
+
+describe('duplicates:trash with --allow-trash', () => {
+  it.runIf(process.platform === 'linux')('moves the photo to the trash and drops it from the library', async () => {
+    process.env.XDG_DATA_HOME = `${fx.tmp}/xdg`;
+    const trashing = await createServer(fx.lib, { port: 0, staticDir: fx.staticDir, allowTrash: true, log: () => {} });
+    try {
+      const id = fx.id(fx.colours.orange);
+      const r = await postJson(trashing.port, 'duplicates:trash', { ids: [id, '0123456789abcdef'] });
+      expect(r.status).toBe(200);
+      expect(r.json<{ trashed: number; failed: unknown[] }>()).toMatchObject({ trashed: 1 });
+      expect(r.json<{ failed: unknown[] }>().failed).toHaveLength(1);
+      expect(existsSync(fx.colours.orange)).toBe(false);
+      expect(existsSync(`${fx.tmp}/xdg/Trash/files/orange.jpg`)).toBe(true);
+      expect((await raw(trashing.port, `/media/full/${id}`)).status).toBe(404);
+    } finally {
+      await trashing.close();
+      delete process.env.XDG_DATA_HOME;
+    }
   });
 });

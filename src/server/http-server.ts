@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Library } from '../main/core/library/library.js';
 import { ApiError, calls, isCallName, parseArgs, type CallName } from '../shared/api.js';
 import type { IndexProgress } from '../shared/types.js';
-import { createCallHandlers, type CallHandlers } from './call-handlers.js';
+import { createCallHandlers, toApiError, type CallHandlers } from './call-handlers.js';
 import { EventHub } from './event-hub.js';
 import { IndexRunner } from './index-runner.js';
 import { BROWSER_FORMATS, containedRealPath, IMAGE_MIME, openImage } from './media.js';
@@ -22,6 +22,7 @@ import {
 } from './security.js';
 import { SettingsStore } from './settings-store.js';
 import { defaultStaticDir, serveStatic } from './static-files.js';
+import { trashFile } from './trash.js';
 
 export const DEFAULT_PORT = 7878;
 const MAX_JSON_BODY = 1024 * 1024;
@@ -41,6 +42,8 @@ export interface ServerOptions {
   modelsDir?: string;
   /** Extra host names browsers may use to reach the server (besides IPs, localhost and this machine's name). */
   allowedHosts?: string[];
+  /** Lets duplicates:trash move photos to this machine's trash (off by default). */
+  allowTrash?: boolean;
   /** Where server-side errors are logged (never sent to the client). */
   log?: (line: string) => void;
 }
@@ -143,7 +146,14 @@ export async function createServer(lib: Library, opts: ServerOptions = {}): Prom
     onDone: (report) => hub.broadcast('index:done', report),
     onError: (message) => hub.broadcast('app:warning', { message }),
   });
-  const handlers: CallHandlers = createCallHandlers({ lib, runner, settings, modelsDir: opts.modelsDir });
+  const handlers: CallHandlers = createCallHandlers({
+    lib,
+    runner,
+    settings,
+    modelsDir: opts.modelsDir,
+    emit: (event, payload) => hub.broadcast(event, payload),
+    trash: opts.allowTrash ? trashFile : undefined,
+  });
 
   // Engine events → SSE. 'changed' comes in bursts (several per run), so it is coalesced.
   let changedTimer: NodeJS.Timeout | null = null;
@@ -194,7 +204,8 @@ export async function createServer(lib: Library, opts: ServerOptions = {}): Prom
       const result = await handler(args);
       sendJson(res, 200, result ?? null);
     } catch (err) {
-      if (err instanceof ApiError) return sendError(res, STATUS[err.code], err.code, cleanMessage(err));
+      const mapped = toApiError(err);
+      if (mapped instanceof ApiError) return sendError(res, STATUS[mapped.code], mapped.code, cleanMessage(mapped));
       log(`${callName} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       sendError(res, 500, 'internal', cleanMessage(err));
     }

@@ -23,6 +23,8 @@ export interface ServeOptions {
   token?: string;
   staticDir?: string;
   allowedHosts?: string[];
+  /** Let the duplicates view move photos to this machine's trash (--allow-trash). */
+  allowTrash?: boolean;
   /** Download a missing catalog model before serving (default true). */
   allowDownload?: boolean;
   /** Where the banner and progress go (default stderr for progress, stdout for the banner). */
@@ -96,6 +98,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       staticDir: opts.staticDir,
       modelsDir: opts.modelsDir,
       allowedHosts: opts.allowedHosts,
+      allowTrash: opts.allowTrash,
       log: opts.log,
     });
   } catch (err) {
