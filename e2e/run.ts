@@ -89,7 +89,7 @@ async function expectThumbLoaded(page: Page): Promise<void> {
   assert(ok, 'the first tile has no loaded thumbnail with alt text');
 }
 
-async function gotoPage(page: Page, name: 'Search' | 'Folders' | 'Settings' | '搜索' | '文件夹' | '设置'): Promise<void> {
+async function gotoPage(page: Page, name: 'Search' | 'Albums' | 'Duplicates' | 'Folders' | 'Settings' | '搜索' | '文件夹' | '设置'): Promise<void> {
   await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
 }
 
@@ -175,7 +175,7 @@ async function main(): Promise<number> {
       await checkAxe(page, 'first run', axeFindings);
     });
 
-    await test(page, 'adds a folder and indexing progress reaches done', async () => {
+    await test(page, 'adds a folder; indexing pauses, resumes and reaches done', async () => {
       await gotoPage(page, 'Folders');
       await page.getByLabel('Add a folder').fill(photos);
       await page.getByRole('button', { name: 'Add', exact: true }).click();
@@ -183,6 +183,7 @@ async function main(): Promise<number> {
       await progress.waitFor();
       const phases = new Set<string>();
       let shotTaken = false;
+      let pausedOnce = false;
       const deadline = Date.now() + 90_000;
       for (;;) {
         const phase = await page.locator('main [data-testid="index-progress"]').getAttribute('data-phase').catch(() => null);
@@ -190,12 +191,18 @@ async function main(): Promise<number> {
         if (phase === 'indexing' && !shotTaken) {
           await shot(page, '02-indexing');
           shotTaken = true;
+          await page.getByRole('button', { name: 'Pause' }).click();
+        }
+        if (phase === 'paused' && !pausedOnce) {
+          pausedOnce = true;
+          await page.getByRole('button', { name: 'Resume' }).click();
         }
         if (phase === 'done') break;
         assert(phase !== 'cancelled', 'indexing was cancelled');
         assert(Date.now() < deadline, `indexing did not finish; phases seen: ${[...phases].join(', ')}`);
         await page.waitForTimeout(100);
       }
+      assert(pausedOnce || !phases.has('indexing'), `indexing never showed as paused (phases: ${[...phases].join(', ')})`);
       await page.getByTestId('index-summary').waitFor();
       const bar = await page.locator('main [role="progressbar"]').getAttribute('aria-valuenow');
       assert(bar === '100', `the progress bar ends at ${bar}, not 100`);
@@ -312,6 +319,22 @@ async function main(): Promise<number> {
       await page.getByRole('heading', { name: 'Search your photos' }).waitFor();
     });
 
+    await test(page, 'an image chip refined by words runs a mixed query', async () => {
+      await page.locator('input[type="file"]').setInputFiles(path.join(colours, 'red.jpg'));
+      await expectFirst(page, '/red.jpg');
+      const mixed = page.waitForRequest((r) => r.url().endsWith('/api/call/search:query'));
+      await searchBox.fill('blue');
+      const body = (await mixed).postDataJSON() as { text?: string; images?: unknown[] };
+      assert(body.text === 'blue' && body.images?.length === 1, `unexpected mixed query ${JSON.stringify(body).slice(0, 200)}`);
+      // Red image + the word "blue": the half red, half blue picture climbs to the top two.
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('[data-path]')].slice(0, 2).some((e) => e.getAttribute('data-path')?.endsWith('/half_red_blue.png')),
+      );
+      await page.getByTestId('query-chip').waitFor();
+      await searchBox.press('Escape');
+      await page.getByTestId('query-chip').waitFor({ state: 'detached' });
+    });
+
     await test(page, '“Find similar” on a result searches by that photo', async () => {
       await searchBox.fill('purple');
       await expectFirst(page, '/purple.jpg');
@@ -321,6 +344,27 @@ async function main(): Promise<number> {
       await page.getByTestId('query-chip').locator('img').waitFor();
       const p = await firstPath(page);
       assert(p !== null && !p.endsWith('/purple.jpg'), `similar results should exclude the photo itself, first is ${p}`);
+    });
+
+    await test(page, 'albums list photos by subject and open into the grid', async () => {
+      await gotoPage(page, 'Albums');
+      await page.getByRole('heading', { name: 'Albums', level: 1 }).waitFor();
+      const album = page.locator('button.album').first();
+      await album.waitFor({ timeout: 60_000 });
+      await shot(page, '11-albums');
+      await checkAxe(page, 'albums', axeFindings);
+      await album.click();
+      await page.locator('[data-path]').first().waitFor();
+      await page.getByRole('button', { name: 'Albums' }).first().click();
+      await page.locator('button.album').first().waitFor();
+    });
+
+    await test(page, 'duplicates page loads and stays accessible', async () => {
+      await gotoPage(page, 'Duplicates');
+      await page.getByRole('heading', { name: 'Duplicates', level: 1 }).waitFor();
+      await page.waitForFunction(() => !document.querySelector('main [role="status"]')?.textContent?.includes('Looking for duplicates'), undefined, { timeout: 60_000 });
+      await shot(page, '12-duplicates');
+      await checkAxe(page, 'duplicates', axeFindings);
     });
 
     await test(page, 'switches language to 中文 and back', async () => {
@@ -399,6 +443,8 @@ async function main(): Promise<number> {
       }));
       await page.route('**/api/call/search:text', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(hits) }));
       try {
+        await searchBox.press('Escape'); // drop the image chip left by the previous test
+        await page.getByTestId('query-chip').waitFor({ state: 'detached' });
         await searchBox.fill('ten thousand');
         await page.waitForFunction(() => document.querySelector('[data-path]')?.getAttribute('data-path') === '/virtual/photo-00000.jpg');
         const inDom = await page.locator('[data-path]').count();

@@ -6,7 +6,7 @@ import { CallError } from '../api/call-error';
 import { HttpApi } from '../api/http-api';
 import { i18n, type Lang } from '../lib/i18n.svelte';
 
-export type Page = 'search' | 'folders' | 'settings';
+export type Page = 'search' | 'albums' | 'duplicates' | 'folders' | 'settings';
 export type ThemeChoice = 'light' | 'dark' | 'system';
 
 export interface Toast {
@@ -19,7 +19,7 @@ const THEME_KEY = 'soutu.theme';
 
 function pageFromHash(): Page {
   const h = location.hash.replace(/^#\/?/, '');
-  return h === 'folders' || h === 'settings' ? h : 'search';
+  return h === 'albums' || h === 'duplicates' || h === 'folders' || h === 'settings' ? h : 'search';
 }
 
 export class AppState {

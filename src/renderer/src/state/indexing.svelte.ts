@@ -12,6 +12,9 @@ export class IndexingState {
   failures = $state.raw<FailedFile[]>([]);
   starting = $state(false);
   cancelling = $state(false);
+  pausing = $state(false);
+  /** The last run was paused (not cancelled): Resume carries on with the same folders. */
+  paused = $state(false);
 
   running = $derived(this.starting || (this.progress !== null && !IDLE_PHASES.has(this.progress.phase)));
   /** Photos this run has to process (new or changed), once scanning is over. */
@@ -37,6 +40,8 @@ export class IndexingState {
       this.last = r;
       this.starting = false;
       this.cancelling = false;
+      this.paused = r.cancelled && this.pausing;
+      this.pausing = false;
       if (this.progress && !IDLE_PHASES.has(this.progress.phase)) this.progress = { ...this.progress, phase: r.cancelled ? 'cancelled' : 'done' };
       void this.loadFailures();
       void this.app.refreshStatus();
@@ -60,6 +65,7 @@ export class IndexingState {
   /** Starts indexing `roots` (or every folder). */
   async start(roots?: string[]): Promise<void> {
     this.starting = true;
+    this.paused = false;
     try {
       const r = await this.api.call('index:start', roots ? { roots } : {});
       if (!r.started) {
@@ -74,8 +80,33 @@ export class IndexingState {
     }
   }
 
+  async pause(): Promise<void> {
+    this.pausing = true;
+    try {
+      const r = await this.api.call('index:pause', {});
+      if (!r.paused) this.pausing = false;
+    } catch (err) {
+      this.pausing = false;
+      this.app.error(err);
+    }
+  }
+
+  async resume(): Promise<void> {
+    this.paused = false;
+    this.starting = true;
+    try {
+      const r = await this.api.call('index:resume', {});
+      // Nothing paused on the server side (it restarted, say): a plain rescan does the same job.
+      if (!r.started) await this.start();
+    } catch (err) {
+      this.starting = false;
+      this.app.error(err);
+    }
+  }
+
   async cancel(): Promise<void> {
     this.cancelling = true;
+    this.paused = false;
     try {
       await this.api.call('index:cancel', {});
     } catch (err) {

@@ -26,12 +26,12 @@ export class SearchState {
   /** True once results for the current query have arrived (distinguishes "no results" from "not searched"). */
   searched = $state(false);
   hasMore = $state(false);
+  /** Only the hits that stand out from the rest (the engine's adaptive cutoff). */
+  bestOnly = $state(false);
   recent = $state<string[]>(loadRecent());
 
-  sorted = $derived.by(() => {
-    if (this.sort === 'relevance') return this.hits;
-    return [...this.hits].sort((a, b) => (b.takenAt ?? b.mtime) - (a.takenAt ?? a.mtime));
-  });
+  /** How many of the loaded hits are in the engine's "best" tier. */
+  bestCount = $derived(this.hits.reduce((n, h) => n + (h.tier === 'best' ? 1 : 0), 0));
   active = $derived(this.image !== null || this.text.trim() !== '');
 
   private seq = 0;
@@ -39,11 +39,23 @@ export class SearchState {
 
   constructor(private readonly api: SoutuApi) {}
 
-  /** The text changed (never called mid-composition): search after a short pause. */
+  /** The text changed (never called mid-composition): search after a short pause. With an image chip,
+   *  the words refine it (「夜晚」 with a photo of a street: that street at night). */
   setText(text: string): void {
     this.text = text;
-    if (this.image && text.trim()) this.dropImage();
     this.schedule();
+  }
+
+  setSort(sort: SortOrder): void {
+    if (sort === this.sort) return;
+    this.sort = sort;
+    this.schedule(0);
+  }
+
+  setBestOnly(on: boolean): void {
+    if (on === this.bestOnly) return;
+    this.bestOnly = on;
+    this.schedule(0);
   }
 
   /** Enter: search now and remember the query. */
@@ -128,13 +140,17 @@ export class SearchState {
     const offset = append ? this.hits.length : 0;
     const limit = Math.min(append ? NEXT_PAGE : FIRST_PAGE, MAX_RESULTS - offset);
     if (limit <= 0) return;
-    const options = { limit, offset };
+    const options = { limit, offset, sort: this.sort, ...(this.bestOnly ? { bestOnly: true } : {}) };
     this.loading = true;
     try {
       const img = this.image;
-      const hits = img
-        ? await this.api.call('search:image', { image: img.kind === 'photo' ? { kind: 'photo', id: img.id } : { kind: 'bytes', base64: img.base64 }, options })
-        : await this.api.call('search:text', { text: this.text.trim(), options });
+      const text = this.text.trim();
+      const image = img ? (img.kind === 'photo' ? { kind: 'photo' as const, id: img.id } : { kind: 'bytes' as const, base64: img.base64 }) : null;
+      const hits = image
+        ? text
+          ? await this.api.call('search:query', { text, images: [{ image, weight: 1 }], options })
+          : await this.api.call('search:image', { image, options })
+        : await this.api.call('search:text', { text, options });
       if (seq !== this.seq) return;
       this.hits = append ? [...this.hits, ...hits] : hits;
       this.hasMore = hits.length === limit && this.hits.length < MAX_RESULTS;
