@@ -474,6 +474,24 @@ async function main(): Promise<number> {
       }
     });
 
+    await test(page, 'a phone-sized window keeps everything reachable without sideways scrolling', async () => {
+      await page.setViewportSize({ width: 390, height: 800 });
+      try {
+        await searchBox.fill('红色');
+        await expectFirst(page, '/red.jpg');
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+        await shot(page, '13-narrow');
+        await checkAxe(page, 'narrow results', axeFindings);
+        await gotoPage(page, 'Folders');
+        const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert(overflow2 <= 0, `the folders page scrolls sideways by ${overflow2}px`);
+        await gotoPage(page, 'Search');
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 800 });
+      }
+    });
+
     await test(page, 'the page has a strict CSP and no console errors or CSP violations', async () => {
       const res = await page.request.get(base);
       const csp = res.headers()['content-security-policy'] ?? '';
