@@ -180,7 +180,7 @@ export const calls = {
 
 export type CallName = keyof typeof calls;
 export type CallArgs<N extends CallName> = z.input<(typeof calls)[N]['args']>;
-export type CallResult<N extends CallName> = NonNullable<(typeof calls)[N]['result']>;
+export type CallResult<N extends CallName> = Exclude<(typeof calls)[N]['result'], undefined>;
 
 export interface EventPayloads {
   'index:progress': IndexProgress;

@@ -67,7 +67,7 @@ export interface AlbumInfo {
 export interface DuplicateGroup {
   paths: string[];
   photos: PhotoInfo[];
-  /** The photo to keep: the largest resolution, then the largest file. */
+  /** Id of the photo to keep (the largest resolution, then the largest file); photos[0] is that photo. */
   keep: string;
 }
 
