@@ -17,12 +17,29 @@ export const CALL_NAMES = [
   'settings:get',
   'settings:set',
   'models:list',
+  'search:query',
+  'index:pause',
+  'index:resume',
+  'models:download',
+  'models:use',
+  'models:import',
+  'albums:list',
+  'album:get',
+  'album:edit',
+  'tags:add',
+  'tags:threshold',
+  'smart:list',
+  'smart:preview',
+  'smart:save',
+  'smart:delete',
+  'duplicates:list',
+  'duplicates:trash',
   'shell:reveal',
   'shell:open',
   'dialog:pickFolder',
 ] as const;
 
-export const EVENT_NAMES = ['index:progress', 'index:done', 'library:changed', 'model:download', 'app:warning'] as const;
+export const EVENT_NAMES = ['index:progress', 'index:done', 'library:changed', 'model:download', 'app:warning', 'app:menu'] as const;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const callsMatch: Same<(typeof CALL_NAMES)[number], CallName> = true;
