@@ -3,7 +3,8 @@
 // graph (Chinese-CLIP's layout) is split once into a text and a vision graph beside the original.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -112,7 +113,7 @@ export class TransformersClipEmbedder implements Embedder {
   private tokenizerP: Promise<PreTrainedTokenizer> | null = null;
   private textP: Promise<PreTrainedModel> | null = null;
   private visionP: Promise<PreTrainedModel> | null = null;
-  private splitP: Promise<void> | null = null;
+  private splitP: Promise<string> | null = null;
   private textDevice: string | null = null;
   private visionDevice: string | null = null;
   private maxTextLength: number;
@@ -164,25 +165,48 @@ export class TransformersClipEmbedder implements Embedder {
     return tower === 'text' ? 'soutu_text' : 'soutu_vision';
   }
 
-  private ensureSplit(): Promise<void> {
-    if (this.layout.kind === 'split') return Promise.resolve();
+  /**
+   * Returns the folder the towers load from. A combined graph is split once, beside the original; when the
+   * model folder is read-only, into a per-user cache folder that mirrors its small JSON files.
+   */
+  private ensureSplit(): Promise<string> {
+    if (this.layout.kind === 'split') return Promise.resolve(this.dir);
     return (this.splitP ??= (async () => {
       const s = DTYPE_SUFFIX[this.layout.dtype];
-      const onnxDir = path.join(this.dir, 'onnx');
-      const textPath = path.join(onnxDir, `soutu_text${s}.onnx`);
-      const visionPath = path.join(onnxDir, `soutu_vision${s}.onnx`);
-      if (existsSync(textPath) && existsSync(visionPath)) return;
-      await splitCombinedModel(path.join(onnxDir, `model${s}.onnx`), { textPath, visionPath });
-    })());
+      const combined = path.join(this.dir, 'onnx', `model${s}.onnx`);
+      const targets = (dir: string) => ({ textPath: path.join(dir, 'onnx', `soutu_text${s}.onnx`), visionPath: path.join(dir, 'onnx', `soutu_vision${s}.onnx`) });
+      const here = targets(this.dir);
+      if (existsSync(here.textPath) && existsSync(here.visionPath)) return this.dir;
+      try {
+        await access(path.join(this.dir, 'onnx'), fsConstants.W_OK);
+        await splitCombinedModel(combined, here);
+        return this.dir;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw err;
+      }
+      const cacheRoot = process.env.SOUTU_CACHE_DIR ?? path.join(os.tmpdir(), `soutu-split-${os.userInfo().uid}`);
+      const cache = path.join(cacheRoot, createHash('sha1').update(this.dir).digest('hex').slice(0, 16));
+      const there = targets(cache);
+      if (!(existsSync(there.textPath) && existsSync(there.visionPath))) {
+        await mkdir(path.join(cache, 'onnx'), { recursive: true });
+        for (const f of await readdir(this.dir)) if (f.endsWith('.json') || f.endsWith('.txt')) await copyFile(path.join(this.dir, f), path.join(cache, f));
+        await splitCombinedModel(combined, there);
+      }
+      return cache;
+    })().catch((err) => {
+      this.splitP = null;
+      throw err;
+    }));
   }
 
   private async loadTower(tower: 'text' | 'vision'): Promise<PreTrainedModel> {
-    await this.ensureSplit();
+    const folder = await this.ensureSplit();
     const cls: ModelClass = tower === 'text' ? CLIPTextModelWithProjection : CLIPVisionModelWithProjection;
     const errors: string[] = [];
     for (const device of deviceCandidates(this.opts.device)) {
       try {
-        const model = await cls.from_pretrained(this.dir, {
+        const model = await cls.from_pretrained(folder, {
           local_files_only: true,
           model_file_name: this.fileBase(tower),
           dtype: this.layout.dtype,
