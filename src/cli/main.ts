@@ -243,7 +243,7 @@ program
   .addOption(threadsOption)
   .addOption(hubOption)
   .addOption(modelsDirOption)
-  .option('--port <n>', 'port (default 8777)', positiveInt)
+  .option('--port <n>', 'port (default 7878; 0 picks a free one)', nonNegativeInt)
   .option('--host <host>', 'address to bind; anything but loopback requires a token', '127.0.0.1')
   .option('--token <token>', 'access token (generated and printed when the host is not loopback)')
   .action(async (o: CommonOpts & { port?: number; host: string; token?: string }) => {
