@@ -1,10 +1,11 @@
 // The desktop app's data path without the Electron binary: Debian's Chromium shows the built renderer with
 // the built sandboxed preload (out/preload/index.cjs, given a stand-in `electron` module), whose IPC goes
 // through the real handlers of src/main/app/ipc.ts (sender check, validation) to the library process logic
-// (real engine, toy-color model) over the real rpc protocol; images come through the soutu-media handler.
+// (real engine, toy-color model) over the real rpc protocol; images come through the soutu-media handler, and
+// duplicates:trash comes back to main's real request handler, where a stand-in for shell.trashItem moves the file.
 // Only Electron itself is replaced. Run: tsx e2e/desktop-bridge.ts (after electron-vite build).
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,8 +20,9 @@ import type { MediaLocation } from '../src/main/app/core-service.js';
 import { eventChannel, isKnownEvent } from '../src/main/app/ipc-channels.js';
 import { registerIpc, type IpcMainLike } from '../src/main/app/ipc.js';
 import { startLibraryProcess } from '../src/main/app/library-process.js';
+import { createMainRequestHandler } from '../src/main/app/main-requests.js';
 import { createMediaProtocolHandler, type MediaKind } from '../src/main/app/media-protocol.js';
-import { createRpcClient, memoryPortPair } from '../src/main/app/rpc.js';
+import { createRpcClient, memoryPortPair, serveRpc } from '../src/main/app/rpc.js';
 import { APP_ORIGIN, contentSecurityPolicy } from '../src/main/app/security.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,6 +56,19 @@ async function main(): Promise<number> {
   // The library process, in-process, over the real rpc protocol.
   const [mainSide, processSide] = memoryPortPair();
   const core = createRpcClient(mainSide);
+  // What main answers the library process, with a folder standing in for the OS trash (shell.trashItem).
+  const trashDir = path.join(home, 'Trash');
+  await mkdir(trashDir);
+  const trashItemCalls: string[] = [];
+  serveRpc(
+    mainSide,
+    createMainRequestHandler({
+      trashItem: async (file) => {
+        trashItemCalls.push(file);
+        await rename(file, path.join(trashDir, path.basename(file)));
+      },
+    }),
+  );
   const { service } = startLibraryProcess(processSide, { libraryDir, modelsDir: path.join(home, 'models'), systemLanguage: 'en' });
 
   // ipcMain stand-in holding the real handlers from ipc.ts.
@@ -155,6 +170,39 @@ async function main(): Promise<number> {
       }
     });
     check(err.startsWith('[bad-request] '), `bad arguments are refused with their code: ${err.slice(0, 60)}`);
+
+    // Trash a duplicate: page → preload → ipc handler → library process → main's trash handler and back.
+    const copy = path.join(photos, 'copies', 'red-again.jpg');
+    await mkdir(path.dirname(copy));
+    await copyFile(path.join(photos, 'red.jpg'), copy);
+    const trash = await page.evaluate(async (copyPath) => {
+      type Soutu = { call(n: string, a: unknown): Promise<unknown>; on(e: string, cb: (p: unknown) => void): () => void };
+      const soutu = (window as unknown as { soutu: Soutu }).soutu;
+      const done = new Promise<void>((resolve) => {
+        const off = soutu.on('index:done', () => (off(), resolve()));
+      });
+      await soutu.call('index:start', {});
+      await done;
+      const groups = (await soutu.call('duplicates:list', {})) as { photos: { id: string; path: string }[] }[];
+      const id = groups.flatMap((g) => g.photos).find((p) => p.path === copyPath)?.id;
+      if (!id) return { error: `no duplicate group holds the copy (${groups.length} groups)` };
+      return { id, result: await soutu.call('duplicates:trash', { ids: [id] }), after: await soutu.call('photo:get', { id }) };
+    }, copy);
+    check(
+      'result' in trash && JSON.stringify(trash.result) === JSON.stringify({ trashed: 1, failed: [] }) && trash.after === null,
+      `duplicates:trash moves the copy and the library forgets it: ${JSON.stringify(trash).slice(0, 160)}`,
+    );
+    check(
+      trashItemCalls.length === 1 && trashItemCalls[0] === copy && (await readdir(trashDir)).includes('red-again.jpg') && !existsSync(copy),
+      'main was asked to trash exactly that file, and it is in the (stand-in) trash',
+    );
+    // A menu item: main sends the contract's app:menu event; the page goes to Settings.
+    await page.evaluate((c) => (window as unknown as { __ipcEmit(c: string, p: unknown): void }).__ipcEmit(c, { command: 'open-settings' }), eventChannel('app:menu'));
+    const menu = await page
+      .locator('a[aria-current="page"][href="#/settings"]')
+      .waitFor({ timeout: 5000 })
+      .then(() => true, () => false);
+    check(menu, "the menu's open-settings command (app:menu event) opens Settings");
     check(problems.length === 0, `no CSP violations or page errors${problems.length ? ': ' + problems.slice(0, 3).join(' | ') : ''}`);
   } finally {
     await browser.close();

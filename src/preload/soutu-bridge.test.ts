@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { calls, eventNames, type CallName } from '../shared/api.js';
-import { CALL_NAMES, DRAG_START_CHANNEL, EVENT_NAMES, MENU_CHANNEL, callChannel, eventChannel } from '../main/app/ipc-channels.js';
+import { CALL_NAMES, DRAG_START_CHANNEL, EVENT_NAMES, callChannel, eventChannel } from '../main/app/ipc-channels.js';
 import { buildSoutuApi, type IpcRendererLike } from './soutu-bridge.js';
 
 const ID = '0123456789abcdef';
@@ -84,16 +84,16 @@ describe('window.soutu (preload bridge)', () => {
     expect(api.transport).toBe('electron');
   });
 
-  it('menu commands are filtered to the known ones', () => {
+  it('menu commands arrive as the app:menu event', () => {
     const { ipc } = fakeIpc();
     const api = buildSoutuApi(ipc, webUtils);
     const seen: string[] = [];
-    const off = api.onMenuCommand((c) => seen.push(c));
-    ipc.emitter.emit(MENU_CHANNEL, {}, 'focus-search');
-    ipc.emitter.emit(MENU_CHANNEL, {}, 'rm -rf');
+    const off = api.on('app:menu', (m) => seen.push(m.command));
+    ipc.emitter.emit(eventChannel('app:menu'), {}, { command: 'focus-search' });
     off();
-    ipc.emitter.emit(MENU_CHANNEL, {}, 'open-settings');
+    ipc.emitter.emit(eventChannel('app:menu'), {}, { command: 'open-settings' });
     expect(seen).toEqual(['focus-search']);
+    expect(Object.keys(api).sort()).toEqual(['call', 'imageUrl', 'on', 'pathForFile', 'startDrag', 'transport']);
   });
 
   it('exposes no IPC object, only functions and the transport name', () => {

@@ -1,19 +1,9 @@
 // Builds the object exposed as window.soutu from the contract's names: call() only for known calls, on() only
-// for known events (payload only, never the IpcRendererEvent), image URLs, and the desktop extras. Electron is
+// for known events (payload only, never the IpcRendererEvent; menu commands are the 'app:menu' event), image
+// URLs, and the two desktop extras (dropped-file paths, drag-out). Electron is
 // injected so this is unit-tested under Node; ipcRenderer itself never leaves this closure.
 import type { CallArgs, CallName, CallResult, EventName, EventPayloads, SoutuApi } from '../shared/api.js';
-import {
-  DRAG_START_CHANNEL,
-  MENU_CHANNEL,
-  PHOTO_ID_RE,
-  callChannel,
-  eventChannel,
-  isKnownCall,
-  isKnownEvent,
-  isMenuCommand,
-  type IpcEnvelope,
-  type MenuCommand,
-} from '../main/app/ipc-channels.js';
+import { DRAG_START_CHANNEL, PHOTO_ID_RE, callChannel, eventChannel, isKnownCall, isKnownEvent, type IpcEnvelope } from '../main/app/ipc-channels.js';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
@@ -33,8 +23,6 @@ export interface SoutuDesktopApi extends SoutuApi {
   pathForFile(file: File): string;
   /** Starts dragging a result out to another app; call it from the tile's dragstart (after preventDefault). */
   startDrag(id: string): void;
-  /** Menu items the UI carries out (focus search, open settings…); returns unsubscribe. */
-  onMenuCommand(cb: (command: MenuCommand) => void): () => void;
 }
 
 const MEDIA = 'soutu-media';
@@ -86,14 +74,6 @@ export function buildSoutuApi(ipc: IpcRendererLike, webUtils: WebUtilsLike): Sou
     },
     startDrag(id) {
       if (typeof id === 'string' && PHOTO_ID_RE.test(id)) ipc.send(DRAG_START_CHANNEL, id);
-    },
-    onMenuCommand(cb) {
-      if (typeof cb !== 'function') throw new TypeError('onMenuCommand(cb) needs a function');
-      const listener = (_e: unknown, cmd: unknown) => {
-        if (isMenuCommand(cmd)) cb(cmd);
-      };
-      ipc.on(MENU_CHANNEL, listener);
-      return () => void ipc.removeListener(MENU_CHANNEL, listener);
     },
   };
 }

@@ -1,7 +1,8 @@
 // Main-process side of the library process: starts it (utilityProcess in the app; any fork in tests), sends
-// requests over rpc.ts, forwards its events, and restarts it a few times if it dies so the window stays usable.
+// requests over rpc.ts, forwards its events, answers its few requests of main (serve), and restarts it a few
+// times if it dies so the window stays usable.
 import { ApiError } from '../../shared/api.js';
-import { createRpcClient, type PortLike, type RpcClient } from './rpc.js';
+import { createRpcClient, serveRpc, type PortLike, type RpcClient, type RpcServer } from './rpc.js';
 import type { LibraryProcessInit } from './library-process.js';
 
 /** The part of Electron's UtilityProcess used here. */
@@ -17,6 +18,8 @@ export interface CoreHostOptions {
   fork(): ChildLike;
   init: LibraryProcessInit;
   onEvent(event: string, payload: unknown): void;
+  /** Answers what the library process asks of main (moving a photo to the trash); see main-requests.ts. */
+  serve?: (method: string, args: unknown) => Promise<unknown>;
   /** Told when the process died; `restarting` false means it gave up. */
   onCrash?(info: { code: number; restarting: boolean }): void;
   /** Restarts allowed within `restartWindowMs` before giving up. */
@@ -29,6 +32,7 @@ export interface CoreHostOptions {
 export class CoreHost {
   private child: ChildLike | null = null;
   private client: RpcClient | null = null;
+  private server: RpcServer | null = null;
   private ready: Promise<void> | null = null;
   private crashes: number[] = [];
   private closing = false;
@@ -73,6 +77,8 @@ export class CoreHost {
       this.client?.failAll(`The library process stopped (code ${code}); try again.`);
       this.client?.dispose();
       this.client = null;
+      this.server?.dispose();
+      this.server = null;
       this.child = null;
       if (this.closing) return;
       const now = Date.now();
@@ -85,6 +91,7 @@ export class CoreHost {
     const client = createRpcClient(port);
     client.onEvent((event, payload) => this.opts.onEvent(event, payload));
     this.client = client;
+    if (this.opts.serve) this.server = serveRpc(port, this.opts.serve);
     child.postMessage({ kind: 'init', init: this.opts.init });
   }
 

@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Library } from '../core/library/library.js';
 import type { LibraryStatus, SearchHit } from '../../shared/types.js';
 import { SettingsStore } from '../../server/settings-store.js';
-import { CoreService, type CoreServiceDeps } from './core-service.js';
+import { SoutuError } from '../core/errors.js';
+import { CoreService, type CoreServiceDeps, type OpenRequest } from './core-service.js';
 
 const ID = '0123456789abcdef';
 
@@ -29,6 +30,11 @@ function fakeLibrary(dir: string, root: string) {
     index: vi.fn(async () => ({ indexed: 1 })),
     close: vi.fn(async () => {}),
     isInsideRoots: vi.fn(() => true),
+    albums: vi.fn(async () => [{ tag: 'cat' }]),
+    trashPhotos: vi.fn(async (ids: string[], trash: (file: string) => Promise<void>) => {
+      for (const id of ids) await trash(id === ID ? photo.path : path.join(root, '..', 'elsewhere.jpg'));
+      return { trashed: ids.length, failed: [] };
+    }),
   });
   return lib as unknown as Library & EventEmitter;
 }
@@ -41,12 +47,14 @@ afterEach(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function service(opts: { modelReady: boolean }) {
+function service(opts: { modelReady: boolean; openError?: Error; trash?: CoreServiceDeps['trash'] }) {
   const events: [string, unknown][] = [];
   const lib = fakeLibrary(tmp, path.join(tmp, 'photos'));
   let ready = opts.modelReady;
-  const openLibrary = vi.fn(async ({ allowDownload }: { allowDownload: boolean }) => {
-    if (!ready && !allowDownload) throw new Error('The model Xenova/clip-vit-base-patch32 is not downloaded yet. Run "soutu models download".');
+  const openLibrary = vi.fn(async ({ allowDownload, onDownload }: OpenRequest) => {
+    if (opts.openError) throw opts.openError;
+    if (!ready && !allowDownload) throw new SoutuError('model-missing', 'The model Xenova/clip-vit-base-patch32 is not downloaded yet.');
+    if (!ready) onDownload({ model: 'Xenova/clip-vit-base-patch32', file: 'model.onnx', fileIndex: 0, fileCount: 1, bytes: 5, total: 10, percent: 50 });
     ready = true;
     return lib;
   });
@@ -58,6 +66,7 @@ function service(opts: { modelReady: boolean }) {
     listModels: async () => [{ id: 'Xenova/clip-vit-base-patch32', folder: '/m', ready: false, title: 'CLIP' }],
     readMeta: async () => ({ schemaVersion: 1, createdAt: 0, roots: [{ path: '/photos', addedAt: 0, lastIndexedAt: null, online: true }], model: null, pendingModel: null, settings: {} }),
     emit: (e, p) => void events.push([e, p]),
+    trash: opts.trash,
   };
   return { svc: new CoreService(deps), lib, openLibrary, events };
 }
@@ -74,8 +83,32 @@ describe('CoreService before a model is ready', () => {
     expect(await svc.call('settings:get', {})).toEqual({ theme: 'dark' });
     expect(await svc.call('models:list', {})).toEqual([{ id: 'Xenova/clip-vit-base-patch32', title: 'CLIP', ready: false, note: null, active: false }]);
     expect(await svc.call('failures:list', {})).toEqual([]);
-    await expect(svc.call('search:text', { text: 'red' })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(svc.call('search:text', { text: 'red' })).rejects.toMatchObject({ code: 'not-found', message: expect.stringContaining('not downloaded') });
+    expect(await svc.call('albums:list', {})).toEqual([]);
+    expect(await svc.call('duplicates:list', {})).toEqual([]);
+    expect(await svc.call('index:pause', {})).toEqual({ paused: false });
     expect(openLibrary.mock.calls.every(([r]) => r.allowDownload === false)).toBe(true);
+  });
+
+  it('models:download and models:import need no library; models:use opens it with the chosen model', async () => {
+    const { svc, openLibrary, events } = service({ modelReady: false });
+    await expect(svc.call('models:download', { id: 'no/such-model' })).rejects.toMatchObject({ code: 'not-found' });
+    await expect(svc.call('models:import', { path: path.join(tmp, 'missing-model') })).rejects.toMatchObject({ code: 'bad-request' });
+    expect(openLibrary).not.toHaveBeenCalled();
+    const status = (await svc.call('models:use', { id: 'Xenova/clip-vit-base-patch32' })) as LibraryStatus;
+    expect(status.model?.id).toBe('toy');
+    expect(openLibrary).toHaveBeenLastCalledWith(expect.objectContaining({ allowDownload: true, model: 'Xenova/clip-vit-base-patch32' }));
+    expect(events).toContainEqual(['model:download', { model: 'Xenova/clip-vit-base-patch32', file: 'model.onnx', bytes: 5, total: 10, percent: 50 }]);
+  });
+
+  it('engine error codes map to the contract (locked → busy), not message text', async () => {
+    const { svc, events } = service({ modelReady: true, openError: new SoutuError('locked', 'The library is in use by another Soutu process (pid 42).') });
+    await svc.start();
+    expect(events).toContainEqual(['app:warning', { message: 'The library is in use by another Soutu process (pid 42).' }]);
+    await expect(svc.call('search:text', { text: 'red' })).rejects.toMatchObject({ code: 'busy' });
+    const { svc: quiet, events: none } = service({ modelReady: false });
+    await quiet.start();
+    expect(none).toEqual([]); // a missing model is not worth a warning: the window offers the download
   });
 
   it('index:start answers at once, then fetches the model, opens and indexes in the background', async () => {
@@ -103,10 +136,29 @@ describe('CoreService with a library', () => {
     expect(hits[0].id).toBe(ID);
     lib.emit('progress', { phase: 'indexing', done: 1 });
     lib.emit('warning', 'careful');
-    lib.emit('download', { model: 'm', file: 'f', fileIndex: 0, fileCount: 1, bytes: 1, total: 2, percent: 50 });
     expect(events).toContainEqual(['index:progress', { phase: 'indexing', done: 1 }]);
     expect(events).toContainEqual(['app:warning', { message: 'careful' }]);
-    expect(events).toContainEqual(['model:download', { model: 'm', file: 'f', bytes: 1, total: 2, percent: 50 }]);
+    expect(await svc.call('albums:list', {})).toEqual([{ tag: 'cat' }]);
+  });
+
+  it('duplicates:trash asks main (deps.trash) with the photo\'s own folder, after checking it here too', async () => {
+    const root = path.join(tmp, 'photos');
+    await mkdir(root, { recursive: true });
+    await writeFile(path.join(root, 'a.jpg'), 'x');
+    const trash = vi.fn(async () => {});
+    const { svc, lib } = service({ modelReady: true, trash });
+    await svc.start();
+    expect(await svc.call('duplicates:trash', { ids: [ID] })).toEqual({ trashed: 1, failed: [] });
+    expect(trash).toHaveBeenCalledWith(path.join(root, 'a.jpg'), [root]);
+    await expect(svc.call('duplicates:trash', { ids: ['ffffffffffffffff'] })).rejects.toThrow(/not inside the library/);
+    expect(trash).toHaveBeenCalledTimes(1);
+    expect(lib.trashPhotos).toHaveBeenCalledTimes(2);
+  });
+
+  it('without deps.trash, duplicates:trash is refused', async () => {
+    const { svc } = service({ modelReady: true });
+    await svc.start();
+    await expect(svc.call('duplicates:trash', { ids: [ID] })).rejects.toMatchObject({ code: 'forbidden' });
   });
 
   it('locates media only by a valid id, inside the thumbs folder or the photo root', async () => {

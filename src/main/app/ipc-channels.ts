@@ -66,15 +66,9 @@ export function eventChannel(name: EventName): string {
 
 /** Renderer → main: start dragging a result out of the window (ipcRenderer.send, no reply). */
 export const DRAG_START_CHANNEL = 'soutu:drag-start';
-/** Main → renderer: a menu item that the UI carries out (focus the search bar, open settings…). */
-export const MENU_CHANNEL = 'soutu:menu';
-
+/** What the menu asks the UI to do, sent as the contract's 'app:menu' event ({ command }). */
 export const MENU_COMMANDS = ['focus-search', 'open-folders', 'open-settings', 'find-similar', 'reveal', 'open'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
-
-export function isMenuCommand(v: unknown): v is MenuCommand {
-  return typeof v === 'string' && (MENU_COMMANDS as readonly string[]).includes(v);
-}
 
 /** What every call handler returns over IPC. Errors travel as data, since Electron keeps only an Error's message. */
 export type IpcEnvelope<T = unknown> = { ok: true; value: T } | { ok: false; error: { code: ApiError['code']; message: string } };

@@ -1,22 +1,26 @@
 // The library process end to end, without Electron: the real Library (LanceDB, ONNX Runtime, sharp) on the
 // generated toy-color model, driven over the same rpc protocol main uses, and the media protocol on top.
-import { mkdir, mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
+// Main's side of the port is the real one too (createMainRequestHandler) with a stand-in for shell.trashItem.
+import { copyFile, mkdir, mkdtemp, readdir, realpath, rename, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayloads, Settings } from '../../shared/api.js';
-import type { IndexReport, LibraryStatus, SearchHit } from '../../shared/types.js';
+import type { DuplicateGroup, IndexReport, LibraryStatus, PhotoInfo, SearchHit } from '../../shared/types.js';
 import { Library } from '../core/library/library.js';
 import { writeColourImages } from '../core/testing/fixtures.js';
 import { makeTestModel } from '../core/testing/test-models.js';
 import type { MediaLocation } from './core-service.js';
 import { startLibraryProcess } from './library-process.js';
+import { createMainRequestHandler } from './main-requests.js';
 import { createMediaProtocolHandler } from './media-protocol.js';
-import { createRpcClient, memoryPortPair, type RpcClient } from './rpc.js';
+import { createRpcClient, memoryPortPair, serveRpc, type RpcClient } from './rpc.js';
 import { APP_ORIGIN } from './security.js';
 
 let tmp: string;
 let photos: string;
+let trashDir: string;
+const trashed: string[] = [];
 let client: RpcClient;
 let service: ReturnType<typeof startLibraryProcess>['service'];
 const events: [string, unknown][] = [];
@@ -52,6 +56,18 @@ beforeAll(async () => {
   const [mainSide, processSide] = memoryPortPair();
   client = createRpcClient(mainSide);
   client.onEvent((e, p) => events.push([e, p]));
+  // shell.trashItem stand-in: moves the file into a folder and remembers what it was asked to move.
+  trashDir = path.join(tmp, 'Trash');
+  await mkdir(trashDir);
+  serveRpc(
+    mainSide,
+    createMainRequestHandler({
+      trashItem: async (file) => {
+        trashed.push(file);
+        await rename(file, path.join(trashDir, `${trashed.length}-${path.basename(file)}`));
+      },
+    }),
+  );
   ({ service } = startLibraryProcess(processSide, { libraryDir, modelsDir: path.join(tmp, 'models'), systemLanguage: 'zh-CN' }));
 }, 120_000);
 
@@ -111,5 +127,36 @@ describe('library process (real engine, toy-color model)', () => {
     const drag = (await client.request('internal:dragItem', { id: hit.id })) as MediaLocation & { icon: Uint8Array | null };
     expect(drag.file).toBe(hit.path);
     expect(Buffer.from(drag.icon!).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('duplicates:trash goes to main and back: main moves the copy, the library forgets it', async () => {
+    const copy = path.join(photos, 'again', 'red-copy.jpg');
+    await mkdir(path.dirname(copy));
+    await copyFile(path.join(photos, 'red.jpg'), copy);
+    const done = nextEvent('index:done');
+    expect(await client.request('index:start', {})).toEqual({ started: true });
+    await done;
+    const groups = (await client.request('duplicates:list', {})) as DuplicateGroup[];
+    const group = groups.find((g) => g.paths.includes(copy));
+    expect(group?.paths).toContain(path.join(photos, 'red.jpg'));
+    const copyId = group!.photos.find((p) => p.path === copy)!.id;
+    const result = await client.request('duplicates:trash', { ids: [copyId, 'ffffffffffffffff'] });
+    expect(result).toEqual({ trashed: 1, failed: [{ id: 'ffffffffffffffff', error: expect.any(String) }] });
+    expect(trashed).toEqual([copy]);
+    expect(await readdir(path.dirname(copy))).toEqual([]);
+    expect(await readdir(trashDir)).toEqual(['1-red-copy.jpg']);
+    expect((await client.request('photo:get', { id: copyId })) as PhotoInfo | null).toBeNull();
+    const hits = (await client.request('search:text', { text: '红色' })) as SearchHit[];
+    expect(hits[0].path).toBe(path.join(photos, 'red.jpg'));
+  });
+
+  it('a failed move leaves the photo in the library and says why', async () => {
+    const [hit] = (await client.request('search:text', { text: 'green' })) as SearchHit[];
+    await rm(hit.path); // gone behind the library's back: neither process vouches for it any more
+    const result = (await client.request('duplicates:trash', { ids: [hit.id] })) as { trashed: number; failed: { id: string; error: string }[] };
+    expect(result.trashed).toBe(0);
+    expect(result.failed[0].error).toMatch(/inside the library/);
+    expect(trashed).toHaveLength(1);
+    expect(await client.request('photo:get', { id: hit.id })).not.toBeNull();
   });
 });

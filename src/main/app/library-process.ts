@@ -8,13 +8,13 @@ import { isCallName } from '../../shared/api.js';
 import { decodeHeicRgba } from '../core/decode/heic-fallback.js';
 import { sniffImageFormat } from '../core/decode/sniff.js';
 import { defaultModelFor } from '../core/embed/model-catalog.js';
-import { downloadModel, type DownloadProgress } from '../core/embed/model-download.js';
-import { listModels, resolveModel } from '../core/embed/model-store.js';
+import { listModels } from '../core/embed/model-store.js';
 import { Library, readLibraryMetaFile, type LibraryOptions } from '../core/library/library.js';
 import { SettingsStore } from '../../server/settings-store.js';
 import { CoreService, type OpenRequest } from './core-service.js';
+import { TRASH_METHOD, type TrashRequest } from './main-requests.js';
 import { resolveInsideRoots } from './path-guard.js';
-import { serveRpc, type PortLike } from './rpc.js';
+import { createRpcClient, serveRpc, type PortLike } from './rpc.js';
 
 export interface LibraryProcessInit {
   libraryDir: string;
@@ -48,24 +48,12 @@ function parentPortLike(): PortLike {
   };
 }
 
-/** Fetches the model the library will open (with progress) before Library.open, which would do it silently. */
-async function downloadIfMissing(init: LibraryProcessInit, opts: LibraryOptions, onProgress: (p: DownloadProgress) => void): Promise<void> {
-  const meta = await readLibraryMetaFile(init.libraryDir).catch(() => null);
-  const candidates = [meta?.model?.source, meta?.model?.id, opts.defaultModel].filter((s): s is string => !!s);
-  for (const spec of candidates) {
-    const r = await resolveModel(spec, init.modelsDir).catch(() => null);
-    if (!r) continue; // a recorded folder that moved: try the recorded id next
-    if (r.ready || !r.catalog) return;
-    log(`downloading ${r.id}`);
-    await downloadModel(r.catalog, r.source, { host: opts.hubHost, onProgress });
-    return;
-  }
-}
-
 export function startLibraryProcess(port: PortLike, init: LibraryProcessInit): { service: CoreService } {
   const settings = new SettingsStore(init.libraryDir);
   let server: ReturnType<typeof serveRpc> | null = null;
   const emit = (event: string, payload: unknown) => server?.emit(event, payload);
+  // The same port carries this process's few requests of main (requests and answers each go one way).
+  const main = createRpcClient(port);
 
   const service: CoreService = new CoreService({
     libraryDir: init.libraryDir,
@@ -79,18 +67,19 @@ export function startLibraryProcess(port: PortLike, init: LibraryProcessInit): {
       const s = req.settings;
       const opts: LibraryOptions = {
         modelsDir: init.modelsDir,
+        model: req.model,
         device: s.device,
         threads: s.threads,
         hubHost: s.hubHost ?? process.env.SOUTU_HUB_HOST,
         defaultModel: defaultModelFor(s.language ?? init.systemLanguage),
-        allowDownload: false,
+        allowDownload: req.allowDownload,
+        onDownload: req.onDownload,
       };
-      if (req.allowDownload) {
-        await downloadIfMissing(init, opts, (p) =>
-          emit('model:download', { model: p.model, file: p.file, bytes: p.bytes, total: p.total, percent: p.percent }),
-        );
-      }
       return Library.open(init.libraryDir, opts);
+    },
+    async trash(file, allowed) {
+      // Main moves it (shell.trashItem), after its own path-guard check; a minute covers a slow network drive.
+      await main.request(TRASH_METHOD, { file, allowed } satisfies TrashRequest, { timeoutMs: 60_000 });
     },
     async dragIcon(thumbnailFile) {
       const real = await resolveInsideRoots(thumbnailFile, [path.join(init.libraryDir, 'thumbs')]);

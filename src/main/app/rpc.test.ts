@@ -102,4 +102,24 @@ describe('CoreHost', () => {
     expect(crashes.at(-1)?.restarting).toBe(false);
     await host.close(100);
   });
+
+  it('answers the library process\'s own requests with `serve` on the same port', async () => {
+    const child = new FakeChild('ok');
+    const serve = async (method: string, args: unknown) => {
+      if (method === 'main:trash') return { trashed: true, args };
+      throw new ApiError('bad-request', `Unknown request ${method}`);
+    };
+    const host = new CoreHost({ fork: () => child, init, onEvent: () => {}, serve });
+    host.start();
+    expect(await host.request('library:status', {})).toBe('library:status');
+    child.emit('message', { kind: 'req', id: 7, method: 'main:trash', args: { file: '/p/a.jpg' } });
+    child.emit('message', { kind: 'req', id: 8, method: 'main:exec', args: {} });
+    await new Promise((r) => setTimeout(r, 5));
+    const answers = child.inbox.filter((m) => (m as { kind: string }).kind === 'res');
+    expect(answers).toEqual([
+      { kind: 'res', id: 7, ok: true, value: { trashed: true, args: { file: '/p/a.jpg' } } },
+      { kind: 'res', id: 8, ok: false, error: { code: 'bad-request', message: 'Unknown request main:exec' } },
+    ]);
+    await host.close(1000);
+  });
 });

@@ -25,6 +25,12 @@ describe('CSP', () => {
     expect(csp).not.toMatch(/unsafe-eval|https?:|\*/);
     expect(csp).toMatch(/img-src [^;]*soutu-media:/);
   });
+  it('allows inline style attributes only, never inline <style> elements', () => {
+    const directives = csp.split('; ');
+    expect(directives).toContain("style-src 'self'");
+    expect(directives).toContain("style-src-attr 'unsafe-inline'");
+    expect(directives.filter((d) => d.includes('unsafe-inline'))).toEqual(["style-src-attr 'unsafe-inline'"]);
+  });
 });
 
 function fakeContents() {

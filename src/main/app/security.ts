@@ -61,14 +61,16 @@ export function trustedOrigins(opts: { isPackaged: boolean; devServerUrl?: strin
 
 /**
  * The renderer's Content-Security-Policy. Scripts only from the app itself (no inline, no eval); images from
- * the app, the media protocol and data:/blob: (pasted or dropped query images); styles allow inline because
- * Svelte writes style attributes; nothing may be framed, posted or fetched from elsewhere.
+ * the app, the media protocol and data:/blob: (pasted or dropped query images); style sheets only from the app,
+ * inline style *attributes* allowed (Svelte's style: directives and the virtual grid's positions write them, and
+ * they cannot run script), inline <style> elements not; nothing may be framed, posted or fetched from elsewhere.
  */
 export function contentSecurityPolicy(extraConnect: readonly string[] = []): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
     `img-src 'self' ${MEDIA_SCHEME}: data: blob:`,
     "font-src 'self' data:",
     `connect-src 'self' ${MEDIA_SCHEME}:${extraConnect.length ? ' ' + extraConnect.join(' ') : ''}`,

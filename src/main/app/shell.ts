@@ -18,17 +18,16 @@ import {
   type IpcMainInvokeEvent,
 } from 'electron';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type CallName, type Settings } from '../../shared/api.js';
-import { sniffImageFormat } from '../core/decode/sniff.js';
 import libraryProcessPath from './library-process?modulePath';
 import { createAppProtocolHandler } from './app-protocol.js';
 import { CoreHost, type ChildLike } from './core-host.js';
 import type { MediaLocation } from './core-service.js';
-import { MENU_CHANNEL, eventChannel, isKnownEvent, type MenuCommand } from './ipc-channels.js';
+import { eventChannel, isKnownEvent, type MenuCommand } from './ipc-channels.js';
 import { registerIpc } from './ipc.js';
+import { createMainRequestHandler, isImageFile } from './main-requests.js';
 import { createMediaProtocolHandler, type MediaKind } from './media-protocol.js';
 import { buildMenuTemplate, menuLanguage, type MenuLanguage } from './menu.js';
 import { resolveInsideRoots } from './path-guard.js';
@@ -110,6 +109,8 @@ export function createCore(paths: ShellPaths, onEvent: (event: string, payload: 
       utilityProcess.fork(libraryProcessPath, [], { serviceName: 'Soutu Library', stdio: 'inherit' }) as unknown as ChildLike,
     init: { libraryDir: paths.libraryDir, modelsDir: paths.modelsDir, systemLanguage: app.getLocale() },
     onEvent,
+    // The library process asks main to move photos to the trash (duplicates:trash); main re-checks each path.
+    serve: createMainRequestHandler({ trashItem: (file) => shell.trashItem(file), log }),
     onCrash: ({ code, restarting }) => {
       log(`library process exited with code ${code}${restarting ? '; restarting' : '; giving up'}`);
       onEvent('app:warning', {
@@ -168,7 +169,7 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
   const forwardEvent = (event: string, payload: unknown) => {
     if (isKnownEvent(event)) sendToUi(eventChannel(event), payload);
   };
-  const command = (cmd: MenuCommand) => sendToUi(MENU_CHANNEL, cmd);
+  const command = (cmd: MenuCommand) => forwardEvent('app:menu', { command: cmd });
 
   // ---- settings that main applies: theme and menu language ----
   const applySettings = (s: Settings) => {
@@ -184,17 +185,6 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
   const photoFile = async (id: string): Promise<string | null> => {
     const loc = await locate(id, 'full');
     return loc ? resolveInsideRoots(loc.file, loc.allowed) : null;
-  };
-  const isImageFile = async (file: string) => {
-    const fh = await open(file, 'r').catch(() => null);
-    if (!fh) return false;
-    try {
-      const head = Buffer.alloc(64);
-      const { bytesRead } = await fh.read(head, 0, 64, 0);
-      return sniffImageFormat(head.subarray(0, bytesRead)) !== null;
-    } finally {
-      await fh.close();
-    }
   };
   const pickFolder = async (owner: BrowserWindow | null): Promise<string | null> => {
     const opts: Electron.OpenDialogOptions = { properties: ['openDirectory', 'createDirectory', 'dontAddToRecent'] };
@@ -317,6 +307,8 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
         webviewTag: false,
         experimentalFeatures: false,
         navigateOnDragDrop: false,
+        // Middle-click (auxclick) on a link would bypass the click handlers; window.open is denied anyway.
+        disableBlinkFeatures: 'Auxclick',
         safeDialogs: true,
         spellcheck: false,
         devTools: !app.isPackaged,
