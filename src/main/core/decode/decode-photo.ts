@@ -7,9 +7,11 @@ import {
   type ByteClues, type DecodeFailure,
 } from './errors';
 import { readExifFacts, type ExifFacts } from './exif-meta';
+import { BmpError, checkBmpSize, decodeBmp, readBmpHeader } from './bmp';
 import { decodeHeicRgba } from './heic-fallback';
 import { specResizeSize, specSourceEdge, type PreprocessSpec } from './preprocess-spec';
 import { SNIFF_BYTES, sniffImageFormat } from './sniff';
+import { PoolCrashError, PoolTimeoutError } from './worker-pool';
 
 export interface PhotoMeta {
   /** Displayed size, after EXIF orientation / HEIF transforms. */
@@ -54,6 +56,8 @@ const PIXEL_LIMIT = 268_402_689;
  * 16 MP of memory. Progressive JPEG keeps every DCT coefficient (~3 bytes a pixel) and gets the default limit.
  */
 const JPEG_PIXEL_LIMIT = 1 << 30;
+/** Our BMP reader holds the file and the whole decoded image in memory (up to 512 MB at this size). */
+const BMP_PIXEL_LIMIT = 1 << 27;
 /** Larger files are left for libvips to read from disk instead of being held in memory. */
 const BUFFER_LIMIT = 64 << 20;
 const THUMB_QUALITY = 80;
@@ -111,6 +115,8 @@ async function decode(input: string | Buffer, spec: PreprocessSpec, opts: Decode
   } catch (e) {
     // Some HEIF files defeat libvips' header reader; libheif may still read them.
     if (clues.sniffed === 'heif') return decodeHevc(src, spec, thumbSize, wantTensor, null, e);
+    // Prebuilt sharp has no BMP loader; builds that have one never get here.
+    if (clues.sniffed === 'bmp') return decodeBmpFile(src, spec, thumbSize, wantTensor);
     return { ok: false, error: classifyVipsError(e, 'header', null, clues) };
   }
   const hevc = m.format === 'heif' && m.compression === 'hevc';
@@ -175,6 +181,12 @@ async function decodeHevc(
       .toBuffer({ resolveWithObject: true });
     base = checkRgb(data, info.width, info.height, info.channels);
   } catch (e) {
+    if (e instanceof PoolTimeoutError) {
+      return { ok: false, error: failure('corrupt', `The HEIF image could not be decoded: the decoder took longer than ${e.timeoutMs >= 1000 ? `${Math.round(e.timeoutMs / 1000)} s` : `${e.timeoutMs} ms`} and was stopped.`, e) };
+    }
+    if (e instanceof PoolCrashError) {
+      return { ok: false, error: failure('corrupt', 'The HEIF image could not be decoded: the decoder crashed on it.', e) };
+    }
     const msg = String(e);
     if (/not a HEIC|unsupported|not supported/i.test(msg)) {
       return { ok: false, error: failure('unsupported', 'This kind of HEIF image is not supported.', e) };
@@ -184,6 +196,38 @@ async function decodeHevc(
   }
   const facts = await readExifFacts(file, 'file');
   return finish(base, spec, thumbSize, wantTensor, { width, height, format: 'heif', facts, orientation: m?.orientation, pages: m?.pages });
+}
+
+/** BMP through our own reader (bmp.ts), then into the same resize/flatten pipeline as raw pixels. */
+async function decodeBmpFile(src: Source, spec: PreprocessSpec, thumbSize: number, wantTensor: boolean): Promise<DecodeResult> {
+  let base: RawRgb;
+  let width: number;
+  let height: number;
+  try {
+    let file: Buffer;
+    if (typeof src.input === 'string') {
+      // Too big to have been read already: refuse oversized ones from the header before reading them whole.
+      const { head, size } = await readHead(src.input, 4096);
+      checkBmpSize(readBmpHeader(head), size, BMP_PIXEL_LIMIT);
+      file = await readWhole(src.input);
+    } else {
+      file = src.input;
+    }
+    const bmp = await decodeBmp(file, { pixelLimit: BMP_PIXEL_LIMIT });
+    ({ width, height } = bmp);
+    const work = workingSize(width, height, thumbSize, wantTensor ? specSourceEdge(spec) : 0);
+    const { data, info } = await sharp(bmp.data, { raw: { width, height, channels: bmp.channels }, limitInputPixels: BMP_PIXEL_LIMIT })
+      .resize({ ...work, fit: 'fill' })
+      .flatten({ background: WHITE })
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    base = checkRgb(data, info.width, info.height, info.channels);
+  } catch (e) {
+    if (e instanceof BmpError) return { ok: false, error: failure(e.code, e.message) };
+    if (/^E[A-Z]+$/.test(String((e as NodeJS.ErrnoException)?.code))) return { ok: false, error: fileSystemFailure(e) };
+    return { ok: false, error: failure('corrupt', 'The BMP image could not be decoded.', e) };
+  }
+  return finish(base, spec, thumbSize, wantTensor, { width, height, format: 'bmp', facts: { takenAt: null, camera: null, gps: null } });
 }
 
 async function finish(
@@ -386,6 +430,18 @@ async function readWhole(path: string): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
     return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readHead(path: string, bytes: number): Promise<{ head: Buffer; size: number }> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const head = Buffer.alloc(Math.min(bytes, size));
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return { head: head.subarray(0, bytesRead), size };
   } finally {
     await fh.close();
   }
