@@ -1,6 +1,6 @@
 // Walks photo roots: yields image files (by extension, or by content for unknown extensions) with size and mtime,
-// skipping hidden/system folders and the library's own folder, surviving symlink loops and unreadable folders.
-import { opendir, open, realpath, stat } from 'node:fs/promises';
+// skipping hidden/system folders and the library's own folder, and reporting (never throwing on) what it cannot read.
+import { lstat, open, opendir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScanProblem } from '../../../shared/types.js';
 
@@ -48,21 +48,36 @@ const NOT_IMAGES = new Set([
   'txn', 'idx', 'tmp', 'part', 'crdownload',
 ]);
 
+/** Bytes read from a file of unknown extension to recognise an image by content. */
+const HEAD_BYTES = 64;
+/** Files stat-ed at once: a folder of 50k files should not take 50k sequential round trips. */
+const STAT_GROUP = 64;
+
 export function isHiddenName(name: string): boolean {
   return name.startsWith('.');
 }
 
-function extOf(name: string): string {
+/** True for folder names that hold system or app data (recycle bins, NAS thumbnails, node_modules). */
+export function isSystemDirName(name: string): boolean {
+  return SYSTEM_DIRS.has(name.toLowerCase());
+}
+
+export function extOf(name: string): string {
   const dot = name.lastIndexOf('.');
   return dot <= 0 ? '' : name.slice(dot + 1).toLowerCase();
 }
 
-async function readHead(file: string, n = 32): Promise<Uint8Array | null> {
+/** True for file names that can never be photos (sidecars, videos, documents): a watcher may ignore their changes. */
+export function isNeverImageName(name: string): boolean {
+  return isHiddenName(name) || NOT_IMAGES.has(extOf(name));
+}
+
+async function readHead(file: string | Buffer): Promise<Uint8Array | null> {
   try {
     const fh = await open(file, 'r');
     try {
-      const buf = Buffer.alloc(n);
-      const { bytesRead } = await fh.read(buf, 0, n, 0);
+      const buf = Buffer.alloc(HEAD_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
       return buf.subarray(0, bytesRead);
     } finally {
       await fh.close();
@@ -77,81 +92,192 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** One plain sentence for a file-system error, so a person knows what to fix. */
+export function describeFsError(err: unknown, what: 'file' | 'folder'): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `Cannot read this ${what}: permission denied.`;
+    case 'ENAMETOOLONG':
+      return `Cannot open this ${what}: its path is longer than the system allows.`;
+    case 'ELOOP':
+      return `Skipped: this ${what} is reached through too many symbolic links (a loop).`;
+    case 'EIO':
+      return `Cannot read this ${what}: the disk reported an input/output error.`;
+    case 'ENOENT':
+      return `This ${what} disappeared while it was being scanned.`;
+    case 'ENOTDIR':
+      return `Cannot read this ${what}: it is not a folder any more.`;
+    case 'EMFILE':
+    case 'ENFILE':
+      return `Cannot open this ${what}: too many files are open.`;
+    case 'ETIMEDOUT':
+    case 'EHOSTDOWN':
+    case 'ESTALE':
+      return `Cannot read this ${what}: the network drive did not answer.`;
+    default:
+      return `Cannot read this ${what}: ${(err as Error)?.message ?? String(err)}`;
+  }
+}
+
+const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function isValidUtf8(bytes: Uint8Array): boolean {
+  try {
+    FATAL_UTF8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+}
+
 /**
- * Yields every image file under `root`. Directory symlinks are followed once: a folder whose real path was
- * already visited (a loop, or a second link to the same place) is reported and skipped.
+ * Names in `dir` whose bytes are not valid UTF-8. Node decodes such names lossily (U+FFFD), so the string it gives
+ * cannot be opened again; only called when a listing shows U+FFFD, so ordinary folders pay nothing.
+ */
+async function invalidNames(dir: string): Promise<{ lossy: Set<string>; valid: Set<string>; raw: { name: string; bytes: Buffer }[] }> {
+  const lossy = new Set<string>();
+  const valid = new Set<string>();
+  const raw: { name: string; bytes: Buffer }[] = [];
+  for (const bytes of await readdir(dir, { encoding: 'buffer' })) {
+    const name = bytes.toString('utf8');
+    if (isValidUtf8(bytes)) valid.add(name);
+    else {
+      lossy.add(name);
+      raw.push({ name, bytes });
+    }
+  }
+  return { lossy, valid, raw };
+}
+
+/**
+ * Yields every image file under `root`. Iterative (no recursion limit on depth). Directory symlinks are followed
+ * once: a folder whose real path was already visited (a loop, or a second link to the same place) is reported
+ * and skipped. Unreadable folders and files, and names that are not valid UTF-8, are reported through
+ * `onProblem` and the walk goes on.
  */
 export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator<ScannedFile> {
   const exclude = (opts.exclude ?? []).map((p) => path.resolve(p));
-  const visited = new Set<string>();
-  const stack: string[] = [path.resolve(root)];
+  // Folders are recognised by (device, inode), not by realpath: realpath costs one lstat per path component,
+  // which made a 2000-deep tree quadratic (minutes); one stat per folder is enough to see loops and links.
+  const excludedIds = new Set<string>();
+  for (const e of exclude) {
+    const st = await stat(e, { bigint: true }).catch(() => null);
+    if (st) excludedIds.add(`${st.dev}:${st.ino}`);
+  }
+  const visited = new Map<string, string>();
+  const absRoot = path.resolve(root);
+  const stack: string[] = [absRoot];
   const problem = (p: ScanProblem) => opts.onProblem?.(p);
 
   while (stack.length > 0) {
     if (opts.signal?.aborted) return;
     const dir = stack.pop()!;
-    let real: string;
+    if (exclude.some((e) => isInside(dir, e))) continue;
+    let id: string;
     try {
-      real = await realpath(dir);
+      const st = await stat(dir, { bigint: true });
+      id = `${st.dev}:${st.ino}`;
     } catch (err) {
-      problem({ path: dir, kind: 'unreadable', message: `Cannot resolve folder: ${(err as Error).message}` });
+      problem({ path: dir, kind: 'unreadable', message: describeFsError(err, 'folder') });
       continue;
     }
-    if (visited.has(real)) {
-      problem({ path: dir, kind: 'symlink-loop', message: `Skipped: this folder links back to ${real}, which was already scanned.` });
+    if (excludedIds.has(id)) continue;
+    const first = visited.get(id);
+    if (first !== undefined) {
+      problem({ path: dir, kind: 'symlink-loop', message: `Skipped: this folder links back to ${first}, which was already scanned.` });
       continue;
     }
-    visited.add(real);
-    if (exclude.some((e) => isInside(real, e) || isInside(dir, e))) continue;
+    visited.set(id, dir);
 
     let handle;
     try {
       handle = await opendir(dir, { bufferSize: 256 });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      problem({
-        path: dir,
-        kind: 'unreadable',
-        message: code === 'EACCES' || code === 'EPERM' ? 'Cannot read this folder: permission denied.' : `Cannot read this folder: ${(err as Error).message}`,
-      });
+      problem({ path: dir, kind: 'unreadable', message: describeFsError(err, 'folder') });
       continue;
     }
     const files: string[] = [];
     const subdirs: string[] = [];
+    const links: string[] = [];
+    let lossyNames = false;
     try {
       for await (const entry of handle) {
         const name = entry.name;
         if (isHiddenName(name)) continue;
+        if (name.includes('\uFFFD')) lossyNames = true;
         const full = path.join(dir, name);
         if (entry.isDirectory()) {
-          if (!SYSTEM_DIRS.has(name.toLowerCase())) subdirs.push(full);
-        } else if (entry.isFile()) {
-          files.push(full);
-        } else if (entry.isSymbolicLink()) {
-          try {
-            const st = await stat(full);
-            if (st.isDirectory()) {
-              if (!SYSTEM_DIRS.has(name.toLowerCase())) subdirs.push(full);
-            } else if (st.isFile()) files.push(full);
-          } catch (err) {
-            const code = (err as NodeJS.ErrnoException).code;
-            if (code === 'ELOOP') problem({ path: full, kind: 'symlink-loop', message: 'Skipped: a symbolic link that points to itself.' });
-            // A dangling link is not a photo and not worth a report.
+          if (!isSystemDirName(name)) subdirs.push(full);
+        } else if (entry.isFile()) files.push(full);
+        else if (entry.isSymbolicLink()) links.push(full);
+      }
+    } catch (err) {
+      problem({ path: dir, kind: 'unreadable', message: `Stopped reading this folder part-way: ${describeFsError(err, 'folder')}` });
+    }
+
+    // Names that are not valid UTF-8 (old Linux/NAS copies, Windows-1252 or GBK names from zip archives) cannot be
+    // reopened from the string Node gives; they are reported so the user can rename them, not silently dropped.
+    if (lossyNames) {
+      const bad = await invalidNames(dir).catch(() => null);
+      if (bad && bad.raw.length > 0) {
+        const drop = (list: string[]) => {
+          const seen = new Set<string>();
+          return list.filter((full) => {
+            const name = path.basename(full);
+            if (!bad.lossy.has(name)) return true;
+            // A valid name that happens to decode to the same string is kept, once.
+            if (bad.valid.has(name) && !seen.has(name)) return seen.add(name), true;
+            return false;
+          });
+        };
+        files.splice(0, files.length, ...drop(files));
+        subdirs.splice(0, subdirs.length, ...drop(subdirs));
+        links.splice(0, links.length, ...drop(links));
+        for (const { name, bytes } of bad.raw) {
+          const raw = Buffer.concat([Buffer.from(dir + path.sep), bytes]);
+          const st = await lstat(raw).catch(() => null);
+          if (!st) continue;
+          const where = path.join(dir, name);
+          const advice = `its name is not valid UTF-8 text (bytes: ${hex(bytes)}), so Soutu cannot open it by name. Rename it to index it.`;
+          if (st.isDirectory()) {
+            if (!isSystemDirName(name)) problem({ path: where, kind: 'unreadable', message: `Skipped this folder and everything in it: ${advice}` });
+          } else if (st.isFile()) {
+            const ext = extOf(name);
+            const isImage = opts.imageExtensions.has(ext) || (!NOT_IMAGES.has(ext) && !!opts.sniff && st.size >= 12 && !!(await readHead(raw).then((h) => h && opts.sniff!(h))));
+            if (isImage) problem({ path: where, kind: 'unreadable', message: `Skipped this photo: ${advice}` });
           }
         }
       }
-    } catch (err) {
-      problem({ path: dir, kind: 'unreadable', message: `Stopped reading this folder: ${(err as Error).message}` });
     }
+
+    for (const full of links) {
+      try {
+        const st = await stat(full);
+        if (st.isDirectory()) {
+          if (!isSystemDirName(path.basename(full))) subdirs.push(full);
+        } else if (st.isFile()) files.push(full);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ELOOP') problem({ path: full, kind: 'symlink-loop', message: 'Skipped: a symbolic link that points to itself.' });
+        // A dangling link is not a photo and not worth a report.
+      }
+    }
+
     // Depth-first in name order, so progress and results are stable between runs.
     subdirs.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
-    stack.push(...subdirs);
+    for (const s of subdirs) stack.push(s);
     files.sort();
 
-    // stat in small parallel groups: a folder of 50k files should not take 50k sequential round trips.
-    const GROUP = 64;
-    for (let i = 0; i < files.length; i += GROUP) {
-      const group = files.slice(i, i + GROUP);
+    let folderDenied = false;
+    for (let i = 0; i < files.length && !folderDenied; i += STAT_GROUP) {
+      if (opts.signal?.aborted) return;
+      const group = files.slice(i, i + STAT_GROUP);
       const results = await Promise.all(
         group.map(async (file) => {
           const name = path.basename(file);
@@ -166,14 +292,22 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
               const head = await readHead(file);
               if (!head || !opts.sniff!(head)) return null;
             }
-            return { path: file, root: path.resolve(root), size: st.size, mtime: Math.floor(st.mtimeMs) } satisfies ScannedFile;
+            return { path: file, root: absRoot, size: st.size, mtime: Math.floor(st.mtimeMs) } satisfies ScannedFile;
           } catch (err) {
-            problem({ path: file, kind: 'unreadable', message: `Cannot read this file: ${(err as Error).message}` });
+            const code = (err as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT') return null; // deleted since the listing: nothing to report
+            if (code === 'EACCES' || code === 'EPERM') {
+              // A folder that can be listed but not entered (r without x): one report for the folder, not one per file.
+              folderDenied = true;
+              return null;
+            }
+            problem({ path: file, kind: 'unreadable', message: describeFsError(err, 'file') });
             return null;
           }
         }),
       );
       for (const r of results) if (r) yield r;
     }
+    if (folderDenied) problem({ path: dir, kind: 'unreadable', message: 'Cannot open the files in this folder: permission denied.' });
   }
 }
