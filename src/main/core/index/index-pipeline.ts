@@ -3,6 +3,7 @@
 // kill at any point leaves either a finished photo or one that the next run redoes: never a duplicate.
 import { createHash } from 'node:crypto';
 import { mkdir, open, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { DecodeResult, PreprocessSpec } from '../decode/index.js';
@@ -32,12 +33,38 @@ export interface PipelineDeps {
 
 export interface PipelineOptions {
   signal?: AbortSignal;
+  /** Cores the run may use (sets libvips' threads per image); default: all available. */
+  threads?: number;
   batchSize?: number;
   decodeConcurrency?: number;
   writeBatch?: number;
   writeIntervalMs?: number;
   thumbSize?: number;
   onItemDone?: (row: PhotoRecord) => void;
+}
+
+export interface PipelineDefaults {
+  batchSize: number;
+  decodeConcurrency: number;
+  /** libvips threads per image operation (parallelism comes from decoding several photos at once). */
+  sharpConcurrency: number;
+  writeBatch: number;
+  thumbSize: number;
+}
+
+/** The settings a run uses on `threads` cores unless told otherwise (measurements: bench/PERFORMANCE.md). */
+export function pipelineDefaults(threads = os.availableParallelism()): PipelineDefaults {
+  const t = Math.max(1, Math.floor(threads));
+  return { batchSize: 8, decodeConcurrency: t, sharpConcurrency: 1, writeBatch: 64, thumbSize: 320 };
+}
+
+/**
+ * Applies the process-wide part of the thread budget: one libvips thread per image operation, so that `threads`
+ * photos decoding at once use `threads` cores (sharp's own default is one per core per operation on macOS and
+ * Windows, which oversubscribes the cores that inference needs).
+ */
+export function applyIndexThreads(threads = os.availableParallelism()): void {
+  sharp.concurrency(pipelineDefaults(threads).sharpConcurrency);
 }
 
 export function photoId(file: string): string {
@@ -102,11 +129,13 @@ interface Decoded {
 }
 
 export async function runPipeline(items: WorkItem[], deps: PipelineDeps, opts: PipelineOptions = {}): Promise<void> {
-  const batchSize = opts.batchSize ?? 8;
-  const decodeConcurrency = opts.decodeConcurrency ?? 2;
-  const writeBatch = opts.writeBatch ?? 64;
+  const defaults = pipelineDefaults(opts.threads);
+  applyIndexThreads(opts.threads);
+  const batchSize = opts.batchSize ?? defaults.batchSize;
+  const decodeConcurrency = opts.decodeConcurrency ?? defaults.decodeConcurrency;
+  const writeBatch = opts.writeBatch ?? defaults.writeBatch;
   const writeIntervalMs = opts.writeIntervalMs ?? 2000;
-  const thumbSize = opts.thumbSize ?? 320;
+  const thumbSize = opts.thumbSize ?? defaults.thumbSize;
   const spec = deps.embedder.imageSpec;
   const decoded = new Channel<Decoded>(Math.max(16, batchSize * 2));
   const toWrite = new Channel<{ row: PhotoRecord; vector: Float32Array | null }>(writeBatch * 2);

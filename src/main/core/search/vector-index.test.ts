@@ -1,9 +1,73 @@
 import { describe, expect, it } from 'vitest';
-import { VectorIndex } from './vector-index.js';
+import { VectorIndex, type VectorIndexOptions } from './vector-index.js';
 
 function rand(seed: number) {
   let s = seed >>> 0;
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+
+function unit(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const inv = 1 / Math.sqrt(s);
+  for (let i = 0; i < v.length; i++) v[i] *= inv;
+  return v;
+}
+
+/** Clustered unit vectors with a shared mean direction, like CLIP's; queries aim at a cluster from afar. */
+function world(dim: number, clusters: number, seed: number) {
+  const r = rand(seed);
+  const mean = unit(Float32Array.from({ length: dim }, r));
+  const gap = unit(Float32Array.from({ length: dim }, r));
+  const centres = Array.from({ length: clusters }, () => {
+    const g = unit(Float32Array.from({ length: dim }, r));
+    return unit(Float32Array.from({ length: dim }, (_, j) => mean[j] + g[j]));
+  });
+  const pick = () => centres[Math.floor(((r() + 1) / 2) * clusters) % clusters];
+  // per-dimension noise of a total norm ≈ 0.5: a photo sits at cosine ≈ 0.9 from its cluster centre
+  const spread = 0.5 * Math.sqrt(3 / dim);
+  return {
+    points: (n: number) => Array.from({ length: n }, () => {
+      const c = pick();
+      return unit(Float32Array.from({ length: dim }, (_, j) => c[j] + spread * r()));
+    }),
+    /** Text-like: mostly a direction no photo has (the modality gap), plus one concept. */
+    queries: (n: number) => Array.from({ length: n }, () => {
+      const c = pick();
+      return unit(Float32Array.from({ length: dim }, (_, j) => 0.8 * gap[j] + 0.5 * c[j] + spread * r()));
+    }),
+  };
+}
+
+function exact(vecs: Map<string, Float32Array>, q: Float32Array, k: number, accept?: (id: string) => boolean) {
+  const dot = (a: Float32Array) => a.reduce((s, x, j) => s + x * q[j], 0);
+  return [...vecs.entries()]
+    .filter(([id]) => !accept || accept(id))
+    .map(([id, v]) => ({ id, score: dot(v) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, k);
+}
+
+function recall(got: { id: string }[], want: { id: string }[]): number {
+  const w = new Set(want.map((h) => h.id));
+  return want.length === 0 ? 1 : got.filter((h) => w.has(h.id)).length / want.length;
+}
+
+class Stats {
+  n = 0;
+  sum = 0;
+  sq = 0;
+  add(x: number) {
+    this.n++;
+    this.sum += x;
+    this.sq += x * x;
+  }
+  get mean() {
+    return this.sum / this.n;
+  }
+  get std() {
+    return Math.sqrt(this.sq / this.n - this.mean ** 2);
+  }
 }
 
 describe('VectorIndex', () => {
@@ -35,5 +99,162 @@ describe('VectorIndex', () => {
     expect(idx.size).toBe(vecs.size);
     expect(idx.get('p1')).toEqual(vecs.get('p1'));
     expect(idx.get('p0')).toBeNull();
+  });
+
+  it('takes over a loaded matrix, then grows and deletes like any other', () => {
+    const dim = 8;
+    const r = rand(9);
+    const matrix = Float32Array.from({ length: 50 * dim }, r);
+    const ids = Array.from({ length: 50 }, (_, i) => `m${i}`);
+    const idx = new VectorIndex(dim);
+    idx.load(ids, matrix);
+    expect(idx.size).toBe(50);
+    expect(idx.get('m3')).toEqual(matrix.slice(3 * dim, 4 * dim));
+    idx.set('extra', Float32Array.from({ length: dim }, r));
+    idx.delete('m0');
+    expect(idx.size).toBe(50);
+    expect(idx.get('m49')).toEqual(matrix.slice(49 * dim, 50 * dim));
+    expect(idx.search(idx.get('extra')!, 1)[0].id).toBe('extra');
+    expect(() => idx.load(['x'], new Float32Array(3))).toThrow(/matrix/);
+  });
+
+  const modes: [string, VectorIndexOptions][] = [
+    ['int8 (wasm)', { quantizeFrom: 0 }],
+    ['int8 (wasm, 2 threads)', { quantizeFrom: 0, threads: 2 }],
+    ['int8 (js)', { quantizeFrom: 0, forceJsKernel: true }],
+  ];
+  for (const [name, opts] of modes) {
+    describe(name, () => {
+      const dim = 64;
+      const n = 6000;
+      const w = world(dim, 60, 11);
+      const build = () => {
+        const idx = new VectorIndex(dim, 16, opts);
+        const vecs = new Map<string, Float32Array>();
+        w.points(n).forEach((v, i) => {
+          vecs.set(`p${i}`, v);
+          idx.set(`p${i}`, v);
+        });
+        idx.prepare();
+        return { idx, vecs };
+      };
+
+      it('finds the exact top-k with exact scores (recall against a full sort)', () => {
+        const { idx, vecs } = build();
+        const queries = [...w.queries(20), ...w.points(10)];
+        let total = 0;
+        for (const q of queries) {
+          const got = idx.search(q, 20);
+          const want = exact(vecs, q, 20);
+          total += recall(got, want);
+          for (const h of got) expect(h.score).toBeCloseTo(exact(new Map([[h.id, vecs.get(h.id)!]]), q, 1)[0].score, 5);
+          for (let i = 1; i < got.length; i++) expect(got[i - 1].score).toBeGreaterThanOrEqual(got[i].score);
+        }
+        expect(total / queries.length).toBeGreaterThanOrEqual(0.99);
+        expect(idx.lastSearch.mode).toBe('int8');
+      });
+
+      it('applies the prefilter before ranking, also when it is selective', () => {
+        const { idx, vecs } = build();
+        const q = w.queries(1)[0];
+        const half = (id: string) => Number(id.slice(1)) % 2 === 0;
+        expect(recall(idx.search(q, 30, half), exact(vecs, q, 30, half))).toBeGreaterThanOrEqual(0.95);
+        for (const h of idx.search(q, 30, half)) expect(half(h.id)).toBe(true);
+        // Fewer matches than asked for: every one of them, in order.
+        const few = (id: string) => Number(id.slice(1)) % 700 === 3;
+        expect(idx.search(q, 30, few).map((h) => h.id)).toEqual(exact(vecs, q, 30, few).map((h) => h.id));
+      });
+
+      it('keeps up with deletes, updates and new rows', () => {
+        const { idx, vecs } = build();
+        const r = rand(3);
+        for (let i = 0; i < n; i += 4) {
+          idx.delete(`p${i}`);
+          vecs.delete(`p${i}`);
+        }
+        const fresh = w.points(800);
+        fresh.forEach((v, i) => {
+          idx.set(`n${i}`, v);
+          vecs.set(`n${i}`, v);
+        });
+        // overwrite some existing rows with new vectors
+        for (let i = 1; i < 400; i += 2) {
+          const v = unit(Float32Array.from({ length: dim }, r));
+          idx.set(`p${i}`, v);
+          vecs.set(`p${i}`, v);
+        }
+        expect(idx.size).toBe(vecs.size);
+        for (const probe of ['n5', 'p7', 'p3', `n${fresh.length - 1}`]) {
+          const q = vecs.get(probe)!;
+          const got = idx.search(q, 10);
+          expect(got[0].id).toBe(probe);
+          expect(got[0].score).toBeCloseTo(1, 5);
+        }
+        for (const q of w.queries(5)) expect(recall(idx.search(q, 10), exact(vecs, q, 10))).toBeGreaterThanOrEqual(0.8);
+        for (const h of idx.search(fresh[0], 200)) expect(vecs.has(h.id)).toBe(true);
+      });
+
+      it('ranks by score plus boost when boosts are given (hybrid keyword matches)', () => {
+        const { idx, vecs } = build();
+        const q = w.queries(1)[0];
+        const boost = new Map<string, number>();
+        for (let i = 0; i < n; i += 53) boost.set(`p${i}`, 0.1 + (i % 3) * 0.1);
+        boost.set('missing', 1);
+        const accept = (id: string) => !id.endsWith('7');
+        const dot = (v: Float32Array) => v.reduce((s, x, j) => s + x * q[j], 0);
+        const want = [...vecs.entries()]
+          .filter(([id]) => accept(id))
+          .map(([id, v]) => ({ id, score: dot(v) + (boost.get(id) ?? 0), base: dot(v) }))
+          .sort((a, b) => b.score - a.score)
+          .slice(0, 40);
+        const got = idx.search(q, 40, accept, undefined, boost);
+        expect(got.map((h) => h.id)).toEqual(want.map((h) => h.id));
+        for (let i = 0; i < got.length; i++) {
+          expect(got[i].score).toBeCloseTo(want[i].score, 5);
+          if (boost.has(got[i].id)) expect(got[i].base).toBeCloseTo(want[i].base, 5);
+          else expect(got[i].base).toBeUndefined();
+        }
+        expect(got.filter((h) => boost.has(h.id)).length).toBeGreaterThan(5);
+      });
+
+      it('reports the score distribution of the accepted rows', () => {
+        const { idx, vecs } = build();
+        const q = w.queries(1)[0];
+        const accept = (id: string) => Number(id.slice(1)) % 3 !== 0;
+        const sampled = new Stats();
+        idx.search(q, 10, accept, sampled);
+        const full = new Stats();
+        for (const [id, v] of vecs) if (accept(id)) full.add(v.reduce((s, x, j) => s + x * q[j], 0));
+        expect(sampled.n).toBeGreaterThanOrEqual(1024);
+        expect(Math.abs(sampled.mean - full.mean)).toBeLessThan(0.05 * full.std + 1e-3);
+        expect(Math.abs(sampled.std - full.std)).toBeLessThan(0.1 * full.std);
+      });
+    });
+  }
+
+  it('splits large scans across threads and gives the same answer', async () => {
+    const dim = 32;
+    const w = world(dim, 50, 17);
+    const one = new VectorIndex(dim, 16, { quantizeFrom: 0, threads: 1 });
+    const two = new VectorIndex(dim, 16, { quantizeFrom: 0, threads: 2 });
+    const vecs = w.points(70_000);
+    vecs.forEach((v, i) => {
+      one.set(`p${i}`, v);
+      two.set(`p${i}`, v);
+    });
+    const q = w.queries(1)[0];
+    // helper threads start in the background; scans are single-threaded until they are up
+    const deadline = Date.now() + 20_000;
+    do {
+      two.search(q, 5);
+      await new Promise((r) => setTimeout(r, 20));
+    } while (two.lastSearch.threads < 2 && Date.now() < deadline);
+    expect(two.lastSearch.threads).toBe(2);
+    for (const query of [q, ...w.queries(3), vecs[12345]]) {
+      expect(two.search(query, 25).map((h) => h.id)).toEqual(one.search(query, 25).map((h) => h.id));
+      expect(two.search(query, 25)).toEqual(one.exactSearch(query, 25));
+    }
+    one.dispose();
+    two.dispose();
   });
 });

@@ -1,21 +1,74 @@
-// In-memory exact cosine search over one model's normalised vectors: a growable row-major matrix with
-// id ↔ row maps, top-k by a bounded min-heap, and an optional per-row prefilter.
+// In-memory cosine search over one model's normalised vectors: a growable row-major Float32 matrix (the exact
+// values) with id ↔ row maps. Small indexes are scanned exactly. From `quantizeFrom` rows an int8 copy is scanned
+// by a WebAssembly SIMD kernel (split across threads when large) and the best candidates are re-ranked with the
+// exact vectors, so returned scores are exact and recall does not depend on how queries and photos are spread.
+// The prefilter (`accept`) decides before a row can become a candidate, so filtered searches stay complete.
+// Measurements behind the defaults (and why not IVF or HNSW): bench/PERFORMANCE.md.
+import { Int8Rows } from './int8-rows.js';
+import { TopK } from './top-k.js';
 
 export interface ScoredRow {
   id: string;
   score: number;
+  /** The plain score of a boosted row (score − boost). */
+  base?: number;
 }
+
+export interface ScoreSink {
+  add(x: number): void;
+}
+
+export interface VectorIndexOptions {
+  /** Below this many rows a search is an exact float scan (default 8192). */
+  quantizeFrom?: number;
+  /** Candidates re-ranked exactly per result wanted: k·rerankFactor + rerankExtra (defaults 2 and 32). */
+  rerankFactor?: number;
+  rerankExtra?: number;
+  /** Threads for large scans, this one included (default: the available cores, at most 8). */
+  threads?: number;
+  /** Use the plain-JS int8 kernel (tests; runtimes without WebAssembly SIMD fall back to it on their own). */
+  forceJsKernel?: boolean;
+}
+
+export interface SearchStats {
+  mode: 'exact' | 'int8';
+  scanned: number;
+  candidates: number;
+  threads: number;
+}
+
+/** Rows whose scores feed `stats` in quantised mode: a fixed, evenly spread sample. */
+const STATS_SAMPLE = 4096;
+/** A filtered sample is extended until it holds this many accepted rows (or covers everything). */
+const STATS_MIN_ACCEPTED = 1024;
 
 export class VectorIndex {
   private data: Float32Array;
   private ids: string[] = [];
   private rowOf = new Map<string, number>();
+  private q8: Int8Rows | null = null;
+  /** Size when the int8 centre was last computed; the codes are recentred when the index has doubled. */
+  private q8BuiltFor = 0;
+  private readonly opts: Required<VectorIndexOptions>;
+  private readonly initialCapacity: number;
+  /** What the last search did (for benches and tests). */
+  lastSearch: SearchStats = { mode: 'exact', scanned: 0, candidates: 0, threads: 1 };
 
   constructor(
     readonly dim: number,
     capacity = 1024,
+    options: VectorIndexOptions = {},
   ) {
-    this.data = new Float32Array(Math.max(1, capacity) * dim);
+    // Allocated on first write: a bulk load usually takes over the store's matrix instead.
+    this.data = new Float32Array(0);
+    this.initialCapacity = Math.max(1, capacity);
+    this.opts = {
+      quantizeFrom: options.quantizeFrom ?? 8192,
+      rerankFactor: options.rerankFactor ?? 2,
+      rerankExtra: options.rerankExtra ?? 32,
+      threads: options.threads ?? 0,
+      forceJsKernel: options.forceJsKernel ?? false,
+    };
   }
 
   get size(): number {
@@ -35,9 +88,15 @@ export class VectorIndex {
     return r === undefined ? null : this.data.slice(r * this.dim, (r + 1) * this.dim);
   }
 
+  /** Bytes held by the vectors and the search structures. */
+  get bytes(): number {
+    return this.data.byteLength + (this.q8?.bytes ?? 0);
+  }
+
   private grow(min: number): void {
     let cap = this.data.length / this.dim;
     if (cap >= min) return;
+    if (cap === 0) cap = this.initialCapacity;
     while (cap < min) cap *= 2;
     const next = new Float32Array(cap * this.dim);
     next.set(this.data.subarray(0, this.ids.length * this.dim));
@@ -54,10 +113,27 @@ export class VectorIndex {
       this.rowOf.set(id, r);
     }
     this.data.set(v, r * this.dim);
+    if (this.q8) {
+      this.q8.reserve(r + 1);
+      this.q8.encode(r, this.data, r * this.dim);
+    }
   }
 
-  /** Bulk load from a row-major matrix (as read from the store). */
+  /**
+   * Bulk load from a row-major matrix (as read from the store). An empty index takes over a matrix that is exactly
+   * ids × dim instead of copying it (a 100k library saves a transient 200 MB), so the caller must not reuse it.
+   */
   load(ids: string[], matrix: Float32Array): void {
+    if (matrix.length !== ids.length * this.dim) throw new Error(`matrix of ${matrix.length} values for ${ids.length} ${this.dim}-d rows`);
+    if (this.ids.length === 0 && ids.length > 0 && new Set(ids).size === ids.length) {
+      this.data = matrix;
+      this.ids = ids.slice();
+      this.rowOf = new Map(ids.map((id, r) => [id, r]));
+      this.q8?.kernel.dispose();
+      this.q8 = null;
+      this.q8BuiltFor = 0;
+      return;
+    }
     this.grow(this.ids.length + ids.length);
     for (let i = 0; i < ids.length; i++) this.set(ids[i], matrix.subarray(i * this.dim, (i + 1) * this.dim));
   }
@@ -69,6 +145,7 @@ export class VectorIndex {
     if (r !== last) {
       const lastId = this.ids[last];
       this.data.copyWithin(r * this.dim, last * this.dim, (last + 1) * this.dim);
+      this.q8?.move(last, r);
       this.ids[r] = lastId;
       this.rowOf.set(lastId, r);
     }
@@ -79,64 +156,201 @@ export class VectorIndex {
   /** Dot product of a stored row with `q`, or null when the id is not indexed. */
   score(id: string, q: Float32Array): number | null {
     const r = this.rowOf.get(id);
-    if (r === undefined) return null;
+    return r === undefined ? null : this.dot(r, q);
+  }
+
+  /** Exact scores of many ids at once (NaN where an id is not indexed); cheaper than score() in a loop. */
+  scoreMany(ids: readonly string[], q: Float32Array): Float64Array {
+    const out = new Float64Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const r = this.rowOf.get(ids[i]);
+      out[i] = r === undefined ? NaN : this.dot(r, q);
+    }
+    return out;
+  }
+
+  private dot(r: number, q: Float32Array): number {
+    const d = this.dim;
+    const data = this.data;
+    const base = r * d;
     let s = 0;
-    const base = r * this.dim;
-    for (let j = 0; j < this.dim; j++) s += this.data[base + j] * q[j];
+    let j = 0;
+    for (; j + 3 < d; j += 4) {
+      s += data[base + j] * q[j] + data[base + j + 1] * q[j + 1] + data[base + j + 2] * q[j + 2] + data[base + j + 3] * q[j + 3];
+    }
+    for (; j < d; j++) s += data[base + j] * q[j];
     return s;
   }
 
-  /** Top `k` rows by dot product with `q` (cosine, for normalised vectors), best first. */
-  search(q: Float32Array, k: number, accept?: (id: string) => boolean, stats?: { add(x: number): void }): ScoredRow[] {
-    const d = this.dim;
+  /**
+   * Top `k` rows by dot product with `q` (cosine, for normalised vectors), best first, among rows that `accept`
+   * lets through. Scores are exact. `stats` receives the scores of every accepted row (exact scan) or of an
+   * evenly spread sample of them (quantised scan): same mean and spread, a fraction of the cost.
+   * `boost` adds to some rows' scores before ranking (hybrid keyword matches); boosted rows then carry their
+   * plain score in `base`, and `stats` still sees plain scores.
+   */
+  search(q: Float32Array, k: number, accept?: (id: string) => boolean, stats?: ScoreSink, boost?: ReadonlyMap<string, number>): ScoredRow[] {
     const n = this.ids.length;
     if (k <= 0 || n === 0) return [];
-    const heapScore = new Float64Array(k);
-    const heapRow = new Int32Array(k);
-    let size = 0;
-    const data = this.data;
+    if (n < this.opts.quantizeFrom) return this.exactSearch(q, k, accept, stats, boost);
+    const q8 = this.quantized();
+    q8.setQuery(q);
+    const want = Math.min(n, k * this.opts.rerankFactor + this.opts.rerankExtra);
+    const cand = new TopK(want);
+    q8.kernel.scanRange(0, n);
+    const extra = boost && boost.size > 0 ? this.boostRows(boost, 1 / q8.queryScale) : null;
+    this.select(cand, n, accept, extra);
+    this.lastSearch = { mode: 'int8', scanned: n, candidates: cand.size, threads: q8.kernel.threads };
+    if (stats) this.sampleStats(accept, stats);
+    return this.rerank(cand, q, k, boost);
+  }
+
+  /** The exact answer, whatever the size (for recall measurements and tests). */
+  exactSearch(q: Float32Array, k: number, accept?: (id: string) => boolean, stats?: ScoreSink, boost?: ReadonlyMap<string, number>): ScoredRow[] {
+    const n = this.ids.length;
+    if (k <= 0 || n === 0) return [];
+    const top = new TopK(Math.min(k, n));
+    const b = boost && boost.size > 0 ? boost : null;
     for (let r = 0; r < n; r++) {
       if (accept && !accept(this.ids[r])) continue;
-      let s = 0;
-      const base = r * d;
-      let j = 0;
-      for (; j + 3 < d; j += 4) {
-        s += data[base + j] * q[j] + data[base + j + 1] * q[j + 1] + data[base + j + 2] * q[j + 2] + data[base + j + 3] * q[j + 3];
-      }
-      for (; j < d; j++) s += data[base + j] * q[j];
+      const s = this.dot(r, q);
       stats?.add(s);
-      if (size < k) {
-        // sift up
-        let i = size++;
-        while (i > 0) {
-          const p = (i - 1) >> 1;
-          if (heapScore[p] <= s) break;
-          heapScore[i] = heapScore[p];
-          heapRow[i] = heapRow[p];
-          i = p;
-        }
-        heapScore[i] = s;
-        heapRow[i] = r;
-      } else if (s > heapScore[0]) {
-        // replace the root and sift down
-        let i = 0;
-        for (;;) {
-          const l = 2 * i + 1;
-          if (l >= size) break;
-          const rr = l + 1;
-          const c = rr < size && heapScore[rr] < heapScore[l] ? rr : l;
-          if (heapScore[c] >= s) break;
-          heapScore[i] = heapScore[c];
-          heapRow[i] = heapRow[c];
-          i = c;
-        }
-        heapScore[i] = s;
-        heapRow[i] = r;
-      }
+      top.push(b ? s + (b.get(this.ids[r]) ?? 0) : s, r);
     }
+    this.lastSearch = { mode: 'exact', scanned: n, candidates: top.size, threads: 1 };
+    return this.sorted(top, q, b);
+  }
+
+  private sorted(top: TopK, q: Float32Array, boost: ReadonlyMap<string, number> | null | undefined): ScoredRow[] {
     const out: ScoredRow[] = [];
-    for (let i = 0; i < size; i++) out.push({ id: this.ids[heapRow[i]], score: heapScore[i] });
+    for (let i = 0; i < top.size; i++) {
+      const id = this.ids[top.rows[i]];
+      const row: ScoredRow = { id, score: top.scores[i] };
+      if (boost?.has(id)) row.base = this.dot(top.rows[i], q);
+      out.push(row);
+    }
     out.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
     return out;
+  }
+
+  /** Boosts per row, in the kernel's units (`unit` per 1.0 of score), as (rows, values) pairs. */
+  private boostRows(boost: ReadonlyMap<string, number>, unit: number): { rows: Int32Array; values: Float64Array } {
+    const rows = new Int32Array(boost.size);
+    const values = new Float64Array(boost.size);
+    let m = 0;
+    for (const [id, b] of boost) {
+      const r = this.rowOf.get(id);
+      if (r === undefined || b === 0) continue;
+      rows[m] = r;
+      values[m++] = b * unit;
+    }
+    return { rows: rows.subarray(0, m), values: values.subarray(0, m) };
+  }
+
+  /**
+   * Offers the kernel's scores of rows [0, n) to the candidates. The prefilter runs only for a row that would
+   * enter, so its cost follows the candidates, not the library. Boosted rows are offered with their boost.
+   */
+  private select(cand: TopK, n: number, accept: ((id: string) => boolean) | undefined, extra: { rows: Int32Array; values: Float64Array } | null): void {
+    const q8 = this.q8!;
+    const out = q8.kernel.out;
+    const scale = q8.scale;
+    const ids = this.ids;
+    let boosted: Uint8Array | null = null;
+    if (extra) {
+      // Boosted rows go first, and only with their boost.
+      boosted = new Uint8Array(n);
+      for (let i = 0; i < extra.rows.length; i++) {
+        const r = extra.rows[i];
+        boosted[r] = 1;
+        const s = out[r] * scale[r] + extra.values[i];
+        if (!cand.wants(s)) continue;
+        if (accept && !accept(ids[r])) continue;
+        cand.push(s, r);
+      }
+    }
+    for (let r = 0; r < n; r++) {
+      const s = out[r] * scale[r];
+      if (!cand.wants(s)) continue;
+      if (boosted !== null && boosted[r] === 1) continue;
+      if (accept && !accept(ids[r])) continue;
+      cand.push(s, r);
+    }
+  }
+
+  private rerank(cand: TopK, q: Float32Array, k: number, boost?: ReadonlyMap<string, number>): ScoredRow[] {
+    const top = new TopK(Math.min(k, cand.size));
+    const b = boost && boost.size > 0 ? boost : null;
+    for (let i = 0; i < cand.size; i++) {
+      const r = cand.rows[i];
+      top.push(this.dot(r, q) + (b ? (b.get(this.ids[r]) ?? 0) : 0), r);
+    }
+    return this.sorted(top, q, b);
+  }
+
+  /** Approximate scores (on the true scale) of an evenly spread sample of accepted rows. */
+  private sampleStats(accept: ((id: string) => boolean) | undefined, stats: ScoreSink): void {
+    const n = this.ids.length;
+    const q8 = this.q8!;
+    const kernel = q8.kernel;
+    const list = kernel.rowList;
+    const step = Math.max(1, Math.floor(n / STATS_SAMPLE));
+    let accepted = 0;
+    for (let offset = 0; offset < step; offset++) {
+      let fill = 0;
+      for (let r = offset; r < n; r += step) {
+        if (accept && !accept(this.ids[r])) continue;
+        list[fill++] = r;
+        if (fill === list.length) break;
+      }
+      kernel.scanRows(fill);
+      const out = kernel.out;
+      for (let i = 0; i < fill; i++) stats.add(q8.queryOffset + q8.queryScale * q8.scale[list[i]] * out[i]);
+      accepted += fill;
+      if (accepted >= STATS_MIN_ACCEPTED) break;
+    }
+  }
+
+  // ---- quantised copy -----------------------------------------------------------------------------------
+
+  private quantized(): Int8Rows {
+    const n = this.ids.length;
+    if (this.q8 && n < 2 * this.q8BuiltFor) return this.q8;
+    // Centre on the mean vector so the int8 range covers what differs between photos.
+    const d = this.dim;
+    const data = this.data;
+    const mean = new Float64Array(d);
+    const part = new Float32Array(d);
+    // Float32 partial sums over blocks of rows, folded into float64: fast and accurate enough for a centre.
+    for (let r0 = 0; r0 < n; r0 += 256) {
+      part.fill(0);
+      const r1 = Math.min(n, r0 + 256);
+      for (let r = r0; r < r1; r++) {
+        const o = r * d;
+        for (let j = 0; j < d; j++) part[j] += data[o + j];
+      }
+      for (let j = 0; j < d; j++) mean[j] += part[j];
+    }
+    const centre = Float32Array.from(mean, (x) => x / n);
+    const threads = this.opts.threads > 0 ? this.opts.threads : undefined;
+    this.q8?.kernel.dispose();
+    const q8 = new Int8Rows(d, centre, { forceJsKernel: this.opts.forceJsKernel, threads });
+    q8.reserve(Math.max(n, this.data.length / d));
+    for (let r = 0; r < n; r++) q8.encode(r, data, r * d);
+    this.q8 = q8;
+    this.q8BuiltFor = n;
+    return q8;
+  }
+
+  /** Builds the int8 copy now (rather than on the first search) when the index is large enough to use it. */
+  prepare(): void {
+    if (this.ids.length >= this.opts.quantizeFrom) this.quantized();
+  }
+
+  /** Stops the scan's helper threads (they also stop on their own when the index is garbage collected). */
+  dispose(): void {
+    this.q8?.kernel.dispose();
+    this.q8 = null;
+    this.q8BuiltFor = 0;
   }
 }

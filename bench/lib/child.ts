@@ -1,0 +1,58 @@
+// Bench tasks run in child processes: each has its own memory peak, thread pools and cold caches. A task file
+// calls taskMain(fn); the parent calls runTask(file, args) and gets the object fn returned.
+import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const BENCH_DIR = path.resolve(here, '..');
+
+export function taskMain<A, R extends object>(fn: (args: A) => Promise<R>): void {
+  const [argJson, outFile] = process.argv.slice(2);
+  fn(JSON.parse(argJson) as A)
+    .then(async (result) => {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(outFile, JSON.stringify(result));
+      process.exit(0);
+    })
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+      process.exit(1);
+    });
+}
+
+export interface RunOptions {
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  log?: (s: string) => void;
+}
+
+/** Runs bench/tasks/<name>.ts in a fresh Node process and returns its result. */
+export async function runTask<R>(name: string, args: unknown, opts: RunOptions = {}): Promise<R> {
+  const out = path.join(os.tmpdir(), `soutu-bench-${process.pid}-${name}-${Date.now()}.json`);
+  const file = path.join(BENCH_DIR, 'tasks', `${name}.ts`);
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', file, JSON.stringify(args), out], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  });
+  const lines: string[] = [];
+  const collect = (buf: Buffer) => {
+    for (const l of buf.toString().split('\n')) {
+      if (!l.trim() || /Unknown project config/.test(l)) continue;
+      lines.push(l);
+      opts.log?.(`  [${name}] ${l}`);
+    }
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : null;
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (timer) clearTimeout(timer);
+  if (code !== 0) throw new Error(`bench task ${name} failed (exit ${code}): ${lines.slice(-8).join('\n')}`);
+  const result = JSON.parse(await readFile(out, 'utf8')) as R;
+  await rm(out, { force: true });
+  return result;
+}

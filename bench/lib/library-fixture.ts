@@ -1,0 +1,116 @@
+// A library as the app would have left it after indexing n photos, built without running the model n times:
+// photo rows (optionally for real small files on disk, so rescans stat real inodes) and CLIP-like vectors written
+// through the engine's own store, then one ordinary index run (untimed) so tags and compaction are done.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Library } from '../../src/main/core/library/library.js';
+import { readMeta, writeMeta } from '../../src/main/core/library/library-meta.js';
+import { photoId } from '../../src/main/core/index/index-pipeline.js';
+import { LanceVectorStore } from '../../src/main/core/store/lance-vector-store.js';
+import type { PhotoRecord } from '../../src/main/core/store/vector-store.js';
+import { clipLikeSet } from './clip-like.js';
+import { ensureSmallFiles, fileFacts, libraryPath } from './photos.js';
+
+export const FIXTURE_VERSION = 3;
+
+export interface LibraryFixture {
+  libDir: string;
+  root: string;
+  n: number;
+  seed: number;
+}
+
+export interface FixtureOptions {
+  cacheDir: string;
+  modelDir: string;
+  n: number;
+  seed?: number;
+  /** Write real files for the rows (needed for rescans). */
+  files: boolean;
+  threads: number;
+  log: (s: string) => void;
+}
+
+export async function ensureLibrary(o: FixtureOptions): Promise<LibraryFixture> {
+  const seed = o.seed ?? 1;
+  const libDir = path.resolve(o.cacheDir, `library-${o.n}`);
+  const root = path.resolve(o.cacheDir, `files-${o.n}`);
+  const manifestFile = path.join(libDir, 'bench-fixture.json');
+  const want = { version: FIXTURE_VERSION, n: o.n, seed, files: o.files, modelDir: path.resolve(o.modelDir), complete: true };
+  const have = existsSync(manifestFile) ? JSON.parse(await readFile(manifestFile, 'utf8')) : null;
+  if (have && JSON.stringify(have) === JSON.stringify(want)) return { libDir, root, n: o.n, seed };
+
+  await rm(libDir, { recursive: true, force: true });
+  await mkdir(libDir, { recursive: true });
+  let paths: string[];
+  if (o.files) paths = await ensureSmallFiles(root, o.n, o.log);
+  else paths = Array.from({ length: o.n }, (_, i) => libraryPath(root, i));
+
+  o.log(`building a ${o.n}-photo library`);
+  // Open once so the library records its model (key, dim) exactly as the app would.
+  const first = await Library.open(libDir, { model: o.modelDir, threads: o.threads });
+  await first.close();
+  const meta = await readMeta(libDir);
+  const model = meta.model!;
+  meta.roots = [{ path: root, addedAt: Date.now(), lastIndexedAt: Date.now(), online: true }];
+  await writeMeta(libDir, meta);
+
+  const set = clipLikeSet({ n: o.n, dim: model.dim, seed });
+  const store = await LanceVectorStore.open(path.join(libDir, 'db'));
+  const vectors = await store.vectors(model.key, model.dim);
+  const CHUNK = 20_000;
+  const t0 = Date.now();
+  for (let i = 0; i < o.n; i += CHUNK) {
+    const end = Math.min(o.n, i + CHUNK);
+    const rows: PhotoRecord[] = [];
+    const ids: string[] = [];
+    const vecs: Float32Array[] = [];
+    for (let k = i; k < end; k++) {
+      const p = paths[k];
+      const facts = o.files ? await fileFacts(p) : { size: 3_000_000 + (k % 1000), mtime: 1_683_000_000_000 };
+      const id = photoId(p);
+      rows.push({
+        id,
+        path: p,
+        root,
+        folder: path.dirname(p),
+        name: path.basename(p),
+        size: facts.size,
+        mtime: facts.mtime,
+        hash: '',
+        width: 4000,
+        height: 3000,
+        format: 'jpeg',
+        takenAt: 1_200_000_000_000 + k * 60_000,
+        camera: 'Bench Camera',
+        lat: null,
+        lon: null,
+        thumb: null,
+        phash: null,
+        status: 'ok',
+        errorCode: null,
+        error: null,
+        indexedAt: Date.now(),
+      });
+      ids.push(id);
+      vecs.push(set.matrix.subarray(k * model.dim, (k + 1) * model.dim));
+    }
+    // Vectors first, rows last: the engine's own commit order.
+    await vectors.upsert(ids, vecs);
+    await store.upsertPhotos(rows);
+    o.log(`  ${end}/${o.n} rows (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  await store.optimize();
+  await store.close();
+
+  // One ordinary run over the unchanged files: tags every photo and compacts, as after a real first index.
+  if (o.files) {
+    o.log('first (untimed) rescan: tagging and compaction');
+    const lib = await Library.open(libDir, { model: o.modelDir, threads: o.threads });
+    await lib.index();
+    await lib.close();
+  }
+  await writeFile(manifestFile, JSON.stringify(want));
+  return { libDir, root, n: o.n, seed };
+}

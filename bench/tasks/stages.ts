@@ -1,0 +1,69 @@
+// Each indexing stage alone, with the settings the pipeline uses: decode (one sharp decode → model tensor,
+// thumbnail, EXIF) at the pipeline's concurrency, and image embedding in the pipeline's batches.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { decodePhoto } from '../../src/main/core/decode/index.js';
+import { TransformersClipEmbedder, type DtypePreference } from '../../src/main/core/embed/transformers-clip-embedder.js';
+import { applyIndexThreads, pipelineDefaults } from '../../src/main/core/index/index-pipeline.js';
+import { taskMain } from '../lib/child.js';
+import { round } from '../lib/measure.js';
+
+interface Args {
+  photosDir: string;
+  modelDir: string;
+  threads: number;
+  decodePhotos: number;
+  embedImages: number;
+  dtypes: DtypePreference[];
+}
+
+taskMain(async (a: Args) => {
+  const d = pipelineDefaults(a.threads);
+  applyIndexThreads(a.threads);
+  const files = (await readdir(a.photosDir)).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(a.photosDir, f));
+  const embedder = await TransformersClipEmbedder.open(a.modelDir, { threads: a.threads });
+  const spec = embedder.imageSpec;
+
+  // decode: warm libvips, then as many workers as the pipeline runs
+  for (const f of files.slice(0, 2)) await decodePhoto(f, spec, { thumbSize: d.thumbSize });
+  const tensors: Float32Array[] = [];
+  let next = 0;
+  const n = Math.min(a.decodePhotos, files.length);
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: d.decodeConcurrency }, async () => {
+      while (next < n) {
+        const r = await decodePhoto(files[next++], spec, { thumbSize: d.thumbSize });
+        if (!r.ok) throw new Error(r.error.reason);
+        if (tensors.length < 4 * d.batchSize) tensors.push(r.value.tensor);
+      }
+    }),
+  );
+  const decodeIps = n / ((performance.now() - t0) / 1000);
+
+  const embed: Record<string, number> = {};
+  for (const dtype of a.dtypes) {
+    const e = dtype === 'auto' ? embedder : await TransformersClipEmbedder.open(a.modelDir, { threads: a.threads, dtype });
+    await e.embedImages(tensors.slice(0, d.batchSize));
+    const batches = Math.max(1, Math.round(a.embedImages / d.batchSize));
+    const t1 = performance.now();
+    for (let b = 0; b < batches; b++) {
+      const start = (b * d.batchSize) % tensors.length;
+      const batch = tensors.slice(start, start + d.batchSize);
+      while (batch.length < d.batchSize) batch.push(tensors[batch.length]);
+      await e.embedImages(batch);
+    }
+    embed[dtype === 'auto' ? e.dtype() : dtype] = (batches * d.batchSize) / ((performance.now() - t1) / 1000);
+    if (e !== embedder) await e.close();
+  }
+  const used = embedder.dtype();
+  await embedder.close();
+  return {
+    decode_ips: round(decodeIps, 2),
+    embed_ips: round(embed[used], 2),
+    embed_ips_by_dtype: Object.fromEntries(Object.entries(embed).map(([k, v]) => [k, round(v, 2)])),
+    dtype: used,
+    settings: d,
+    decoded: n,
+  };
+});
