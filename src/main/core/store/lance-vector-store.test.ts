@@ -111,7 +111,7 @@ describe('LanceVectorStore repair', () => {
     await store.close();
     const broken = newestManifest(path.join(db, 'photos.lance'));
     truncateSync(broken, 10);
-    await expect(LanceVectorStore.open(db, { readOnly: true })).rejects.toMatchObject({ code: 'damaged' });
+    await expect(LanceVectorStore.open(db, { readOnly: true })).rejects.toMatchObject({ reason: 'damaged' });
     expect(statSync(broken).size).toBe(10);
     store = await LanceVectorStore.open(db);
     expect(store.repairs[0]?.kind).toBe('rolled-back');
@@ -169,7 +169,8 @@ describe('LanceVectorStore schema', () => {
     t.close();
     const err = await LanceVectorStore.open(db).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StoreError);
-    expect((err as StoreError).code).toBe('newer-schema');
+    expect((err as StoreError).reason).toBe('newer-schema');
+    expect((err as StoreError).code).toBe('unsupported');
     expect((err as StoreError).message).toMatch(/newer version of Soutu .* Update Soutu/);
     const after = await conn.openTable('photos');
     expect(await after.version()).toBe(version);
@@ -205,7 +206,8 @@ describe('LanceVectorStore write errors', () => {
         }
       }
       expect(err).toBeInstanceOf(StoreError);
-      expect((err as StoreError).code).toBe('disk-full');
+      expect((err as StoreError).reason).toBe('disk-full');
+      expect((err as StoreError).code).toBe('io');
       expect((err as StoreError).message).toMatch(/^The disk holding the library .* is full\. Free some space/);
       expect(committed.length).toBeGreaterThan(0);
       await store.close();
@@ -241,7 +243,7 @@ describe('LanceVectorStore write errors', () => {
       const ro = await LanceVectorStore.open(db);
       expect((await ro.allPhotos()).map((p) => p.id)).toEqual(['a']);
       const err = await ro.upsertPhotos([row('b')]).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'read-only' });
+      expect(err).toMatchObject({ reason: 'read-only', code: 'io' });
       expect((err as Error).message).toMatch(/read-only disk/);
       await ro.close();
     } finally {
@@ -258,7 +260,7 @@ describe('LanceVectorStore write errors', () => {
     const url = new URL('./lance-vector-store.ts', import.meta.url).href;
     const code = `
       const { LanceVectorStore } = await import(${JSON.stringify(url)});
-      const fail = (e) => ({ code: e.code, message: e.message });
+      const fail = (e) => ({ code: e.reason, message: e.message });
       let s;
       try { s = await LanceVectorStore.open(${JSON.stringify(db)}); } catch (e) { console.log(JSON.stringify({ open: fail(e) })); process.exit(0); }
       const n = await s.countPhotos();

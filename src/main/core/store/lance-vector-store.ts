@@ -5,6 +5,7 @@
 import { cp, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
+import { SoutuError } from '../errors.js';
 import {
   Field,
   FixedSizeList,
@@ -73,16 +74,19 @@ function vectorSchema(dim: number): Schema {
 
 // ---- Errors a person can act on -------------------------------------------------------------------------
 
-export type StoreErrorCode = 'disk-full' | 'permission' | 'read-only' | 'newer-schema' | 'damaged' | 'io';
+export type StoreErrorReason = 'disk-full' | 'permission' | 'read-only' | 'newer-schema' | 'damaged' | 'io';
 
-/** A store failure with one plain sentence in `message`; the LanceDB/OS message stays in `detail`. */
-export class StoreError extends Error {
+/**
+ * A store failure with one plain sentence in `message`; the LanceDB/OS message stays in `detail`. A SoutuError,
+ * so shells map it like any engine error ('unsupported' for a newer schema, 'io' otherwise); `reason` says which.
+ */
+export class StoreError extends SoutuError {
   constructor(
-    readonly code: StoreErrorCode,
+    readonly reason: StoreErrorReason,
     message: string,
     readonly detail?: string,
   ) {
-    super(message);
+    super(reason === 'newer-schema' ? 'unsupported' : 'io', message);
     this.name = 'StoreError';
   }
 }
