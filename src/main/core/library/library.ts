@@ -38,7 +38,8 @@ import { l2normalize } from '../embed/embedder.js';
 import { readUserData, writeUserData, smartAlbumSchema, type SmartAlbum, type UserData } from './user-data.js';
 import { writeFile } from 'node:fs/promises';
 import { VectorIndex } from '../search/vector-index.js';
-import { LanceVectorStore } from '../store/lance-vector-store.js';
+import { LanceVectorStore, type StoreRepair } from '../store/lance-vector-store.js';
+import { FolderWatcher, type FolderWatcherOptions } from '../watch/folder-watcher.js';
 import type { ModelVectors, PhotoRecord, VectorStore } from '../store/vector-store.js';
 import { readMeta, writeMeta, type LibraryMeta, type ModelMeta } from './library-meta.js';
 import { acquireLock, type LibraryLock } from './library-lock.js';
@@ -59,7 +60,11 @@ export interface LibraryOptions {
   /** Lets tests and shells inject another embedder (e.g. one that counts calls) around the real one. */
   wrapEmbedder?: (e: Embedder) => Embedder;
   readOnly?: boolean;
+  /** Warnings raised while open() runs (a damaged table rolled back, an old table upgraded): events cannot be subscribed yet. */
+  onWarning?: (message: string) => void;
 }
+
+export type WatchOptions = Pick<FolderWatcherOptions, 'settleMs' | 'maxWaitMs' | 'pollIntervalMs' | 'rootCheckMs'>;
 
 export interface IndexOptions {
   roots?: string[];
@@ -110,6 +115,9 @@ export class Library extends EventEmitter<LibraryEvents> {
   private vectors: ModelVectors | null = null;
   private queryCache = new LruCache<string, Float32Array>(512);
   private indexing: Promise<IndexReport> | null = null;
+  private watcher: FolderWatcher | null = null;
+  private watchQueue = new Set<string>();
+  private watchLoop: Promise<void> | null = null;
   private userData: UserData | null = null;
   private taggerP: Promise<Tagger> | null = null;
   /** Active model's tags per photo: [concept id, margin], best first. */
@@ -135,7 +143,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const lock = opts.readOnly ? null : await acquireLock(abs);
     try {
       const meta = await readMeta(abs);
-      const store = await LanceVectorStore.open(path.join(abs, 'db'));
+      const store = await LanceVectorStore.open(path.join(abs, 'db'), { readOnly: opts.readOnly, onRepair: (r) => opts.onWarning?.(r.message) });
       const spec = opts.model ?? meta.pendingModel?.source ?? meta.model?.source ?? meta.model?.id ?? opts.defaultModel ?? 'Xenova/clip-vit-base-patch32';
       const lib = new Library(abs, meta, store, null as unknown as Embedder, lock, opts);
       const recorded = !opts.model && (spec === meta.model?.source || spec === meta.pendingModel?.source);
@@ -271,6 +279,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (!st?.isDirectory()) throw new Error(`${abs} is not a folder.`);
     this.meta.roots.push({ path: abs, addedAt: Date.now(), lastIndexedAt: null, online: true });
     await writeMeta(this.dir, this.meta);
+    await this.watcher?.setRoots(this.roots());
     this.emit('changed');
   }
 
@@ -280,6 +289,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.deletePhotos(ids);
     this.meta.roots = this.meta.roots.filter((r) => r.path !== abs);
     await writeMeta(this.dir, this.meta);
+    await this.watcher?.setRoots(this.roots());
     this.emit('changed');
     return ids.length;
   }
@@ -367,7 +377,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       for (const f of files) {
         const id = this.byPath.get(f.path);
         const rec = id ? this.photos.get(id) : undefined;
-        if (rec && rec.size === f.size && rec.mtime === f.mtime && rec.root === root && (rec.status === 'failed' || haveVector.has(rec.id))) {
+        if (rec && rec.size === f.size && rec.mtime === f.mtime && rec.root === root && ((rec.status === 'failed' && rec.errorCode !== 'unreadable') || haveVector.has(rec.id))) {
           progress.unchanged++;
           continue;
         }
@@ -989,7 +999,64 @@ export class Library extends EventEmitter<LibraryEvents> {
     };
   }
 
+  /** What open() had to repair or upgrade in the database (also passed to `onWarning` while opening). */
+  storeRepairs(): StoreRepair[] {
+    return this.store instanceof LanceVectorStore ? [...this.store.repairs] : [];
+  }
+
+  /**
+   * Keeps the index current: roots whose files are added, changed, renamed or deleted (or that go offline or come
+   * back) get an incremental index run a couple of seconds after things settle. Resolves once watching started.
+   */
+  async watch(opts: WatchOptions = {}): Promise<void> {
+    if (this.opts.readOnly) throw new SoutuError('bad-request', 'A library opened read-only cannot watch its folders.');
+    if (this.watcher) return;
+    this.watcher = await FolderWatcher.start({
+      ...opts,
+      roots: this.roots(),
+      exclude: [this.dir],
+      onChange: (roots) => this.queueReindex(roots),
+      onWarning: (m) => this.emit('warning', m),
+    });
+  }
+
+  get watching(): 'watching' | 'polling' | null {
+    const m = this.watcher?.mode;
+    return m === 'watching' || m === 'polling' ? m : null;
+  }
+
+  async unwatch(): Promise<void> {
+    const w = this.watcher;
+    this.watcher = null;
+    this.watchQueue.clear();
+    await w?.close();
+    await this.watchLoop;
+  }
+
+  /** One watcher-driven run at a time; roots that change meanwhile are collected for the next one. */
+  private queueReindex(roots: string[]): void {
+    for (const r of roots) this.watchQueue.add(r);
+    this.watchLoop ??= (async () => {
+      try {
+        while (this.watcher && this.watchQueue.size > 0) {
+          // A run already in progress (the user's or ours) goes first; the queued roots are rescanned after it.
+          if (this.indexing) {
+            await this.indexing.catch(() => {});
+            continue;
+          }
+          const next = [...this.watchQueue].filter((r) => this.meta.roots.some((m) => m.path === r));
+          this.watchQueue.clear();
+          if (next.length === 0) continue;
+          await this.index({ roots: next }).catch((err) => this.emit('warning', `Could not update the index after a change: ${(err as Error).message}`));
+        }
+      } finally {
+        this.watchLoop = null;
+      }
+    })();
+  }
+
   async close(): Promise<void> {
+    await this.unwatch();
     await this.indexing?.catch(() => {});
     await this.embedder.close();
     if (this.searchEmbedder && this.searchEmbedder !== this.embedder) await this.searchEmbedder.close();
