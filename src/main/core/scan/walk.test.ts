@@ -154,3 +154,29 @@ describe('walkRoot', () => {
     expect(problems[0].message).toBe('Cannot open this folder: its path is longer than the system allows.');
   });
 });
+
+describe('links out of the root', () => {
+  it('skips file and folder links that lead outside the root, and reports them; links inside are followed', async () => {
+    const { mkdtemp, mkdir, writeFile, symlink, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const base = await mkdtemp(path.join(os.tmpdir(), 'soutu-walk-escape-'));
+    try {
+      const root = path.join(base, 'photos');
+      const outside = path.join(base, 'photos2');
+      await mkdir(path.join(root, 'inner'), { recursive: true });
+      await mkdir(outside, { recursive: true });
+      await writeFile(path.join(outside, 'secret.jpg'), 'x'.repeat(64));
+      await writeFile(path.join(root, 'inner', 'ok.jpg'), 'x'.repeat(64));
+      await symlink(path.join(outside, 'secret.jpg'), path.join(root, 'escape.jpg'));
+      await symlink(outside, path.join(root, 'escape-dir'));
+      await symlink(path.join(root, 'inner', 'ok.jpg'), path.join(root, 'alias.jpg'));
+      const problems: { path: string; message: string }[] = [];
+      const found: string[] = [];
+      for await (const f of walkRoot(root, { imageExtensions: new Set(['jpg']), onProblem: (p) => problems.push(p) })) found.push(path.relative(root, f.path));
+      expect(found.sort()).toEqual(['alias.jpg', path.join('inner', 'ok.jpg')].sort());
+      expect(problems.filter((p) => /points outside the folder/.test(p.message)).map((p) => path.basename(p.path)).sort()).toEqual(['escape-dir', 'escape.jpg']);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,6 @@
 // Walks photo roots: yields image files (by extension, or by content for unknown extensions) with size and mtime,
 // skipping hidden/system folders and the library's own folder, and reporting (never throwing on) what it cannot read.
-import { lstat, open, opendir, readdir, stat } from 'node:fs/promises';
+import { lstat, open, opendir, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScanProblem } from '../../../shared/types.js';
 
@@ -172,6 +172,7 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
   }
   const visited = new Map<string, string>();
   const absRoot = path.resolve(root);
+  const realRoot = await realpath(absRoot).catch(() => absRoot);
   const stack: string[] = [absRoot];
   const problem = (p: ScanProblem) => opts.onProblem?.(p);
 
@@ -258,6 +259,13 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
 
     for (const full of links) {
       try {
+        // Photos are served only from inside their root (the media routes resolve links and check containment),
+        // so a link that leads out of the root would be a photo nobody can open: report it instead.
+        const target = await realpath(full);
+        if (!isInside(target, realRoot)) {
+          problem({ path: full, kind: 'unreadable', message: `Skipped: this link points outside the folder (to ${target}). Add that folder itself to index it.` });
+          continue;
+        }
         const st = await stat(full);
         if (st.isDirectory()) {
           if (!isSystemDirName(path.basename(full))) subdirs.push(full);
