@@ -101,8 +101,9 @@ program
   .addOption(modelsDirOption)
   .option('--batch-size <n>', 'images per inference batch', positiveInt)
   .option('--vocabulary <file>', 'tag vocabulary for this library: a JSON array of {"en": …, "zh": …} concepts')
+  .option('--watch', 'after indexing, keep watching the folders and index changes as they happen (Ctrl+C stops)')
   .option('--json', 'print a JSON report as the last line')
-  .action(async (folders: string[], o: CommonOpts & { batchSize?: number; vocabulary?: string }) => {
+  .action(async (folders: string[], o: CommonOpts & { batchSize?: number; vocabulary?: string; watch?: boolean }) => {
     const controller = new AbortController();
     let interrupted = 0;
     process.on('SIGINT', () => {
@@ -110,8 +111,7 @@ program
       process.stderr.write('\nsoutu: stopping after the current batch (Ctrl+C again to quit now)…\n');
       controller.abort();
     });
-    const report = await withLibrary(o, { allowDownload: true }, async (lib) => {
-      lib.on('download', downloadReporter(o.json));
+    const report = await withLibrary(o, { allowDownload: true, onDownload: downloadReporter(o.json), onWarning: (m) => process.stderr.write(`soutu: ${m}\n`) }, async (lib) => {
       const bar = new ProgressBar(process.stderr, !o.json);
       const onProgress = (p: IndexProgress) => {
         if (p.phase === 'scanning') bar.update(null, `scanning… ${p.found} photos found`);
@@ -125,8 +125,23 @@ program
       if (o.vocabulary) await lib.setVocabulary(path.resolve(o.vocabulary));
       const r = await lib.index({ roots: folders, signal: controller.signal, onProgress, batchSize: o.batchSize });
       bar.done();
+      if (o.watch && !r.cancelled) {
+        if (o.json) printJson(r);
+        else process.stderr.write(`Indexed ${r.indexed}, unchanged ${r.unchanged}, failed ${r.failed.length}. Watching ${lib.roots().length} folder(s) for changes; Ctrl+C stops.\n`);
+        lib.on('progress', (p) => {
+          if (p.phase === 'done' && (p.indexed || p.removed || p.moved || p.failed)) {
+            const line = { indexed: p.indexed, removed: p.removed, moved: p.moved, failed: p.failed, at: new Date().toISOString() };
+            if (o.json) printJson(line);
+            else process.stderr.write(`${line.at}  +${p.indexed} indexed, ${p.moved} moved, ${p.removed} removed, ${p.failed} failed\n`);
+          }
+        });
+        await lib.watch();
+        await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true }));
+        return null;
+      }
       return r;
     });
+    if (report === null) return;
     if (o.json) {
       printJson(report);
       return;
