@@ -75,7 +75,10 @@ export function startLibraryProcess(port: PortLike, init: LibraryProcessInit): {
         allowDownload: req.allowDownload,
         onDownload: req.onDownload,
       };
-      return Library.open(init.libraryDir, opts);
+      const lib = await Library.open(init.libraryDir, { ...opts, onWarning: (m) => emit('app:warning', { message: m }) });
+      // Added, changed, renamed and deleted photos are picked up within seconds while the app runs.
+      lib.watch().catch((err) => log(`folder watching is off: ${(err as Error).message}`));
+      return lib;
     },
     async trash(file, allowed) {
       // Main moves it (shell.trashItem), after its own path-guard check; a minute covers a slow network drive.
