@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { copyFixtures, REPO_ROOT, writeColourImages } from '../src/main/core/testing/fixtures.js';
 import { makeTestModel } from '../src/main/core/testing/test-models.js';
 import { startServe, type RunningServe } from '../src/server/serve.js';
@@ -39,7 +39,13 @@ function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
 }
 
+/** Waits (up to 3 s) for running animations, such as a dialog or notice fading in, to end. */
+async function settle(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), undefined, { timeout: 3000 }).catch(() => {});
+}
+
 async function shot(page: Page, name: string): Promise<void> {
+  await settle(page);
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 }
 
@@ -89,11 +95,64 @@ async function expectThumbLoaded(page: Page): Promise<void> {
   assert(ok, 'the first tile has no loaded thumbnail with alt text');
 }
 
+/** The result grid is split: a "best" heading above the best tiles, and a "more" heading between the last best
+ *  tile and the first other one (checked on screen positions; both lists are labelled by their headings). */
+async function expectTierSeparator(page: Page, best: string, more: string): Promise<void> {
+  const moreHead = page.getByRole('heading', { name: more, exact: true });
+  await moreHead.waitFor();
+  await page.getByRole('heading', { name: best, exact: true }).waitFor();
+  const r = await page.evaluate(
+    ({ best, more }) => {
+      const heads = [...document.querySelectorAll('.scroller h2')];
+      const hb = heads.find((h) => h.textContent === best);
+      const hm = heads.find((h) => h.textContent === more);
+      if (!hb || !hm) return { ok: false, why: 'headings missing' };
+      const listB = document.querySelector(`[role="list"][aria-labelledby="${hb.id}"]`);
+      const listM = document.querySelector(`[role="list"][aria-labelledby="${hm.id}"]`);
+      if (!listB || !listM) return { ok: false, why: 'lists are not labelled by the headings' };
+      const tiersB = [...listB.querySelectorAll('[data-path]')].map((e) => e.getAttribute('data-tier'));
+      const tiersM = [...listM.querySelectorAll('[data-path]')].map((e) => e.getAttribute('data-tier'));
+      if (tiersB.some((x) => x !== 'best') || tiersM.some((x) => x === 'best')) return { ok: false, why: `tiers in the wrong list: ${tiersB.join()} | ${tiersM.join()}` };
+      const top = hm.getBoundingClientRect().top;
+      const bottom = hm.getBoundingClientRect().bottom;
+      const lastB = [...listB.querySelectorAll('[data-path]')].map((e) => e.getBoundingClientRect().bottom);
+      const firstM = [...listM.querySelectorAll('[data-path]')].map((e) => e.getBoundingClientRect().top);
+      if (lastB.some((b) => b > top + 1) || firstM.some((t) => t < bottom - 1)) return { ok: false, why: 'the separator is not between the two groups' };
+      return { ok: true, why: '' };
+    },
+    { best, more },
+  );
+  assert(r.ok, `tier separator: ${r.why}`);
+}
+
+async function tilePaths(page: Page): Promise<string[]> {
+  return page.locator('[data-path]').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')!));
+}
+
+/** Sum of the photo counts shown on the album covers. */
+async function albumTotal(page: Page): Promise<number> {
+  const counts = await page.locator('button.album .a-count').allInnerTexts();
+  return counts.reduce((s, c) => s + Number(c.replace(/[^0-9]/g, '')), 0);
+}
+
+async function expectText(loc: Locator, re: RegExp, timeout = 15_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await loc.innerText().catch(() => '')).trim();
+    if (re.test(last)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`expected text matching ${re}, found "${last}"`);
+}
+
 async function gotoPage(page: Page, name: 'Search' | 'Albums' | 'Duplicates' | 'Folders' | 'Settings' | '搜索' | '文件夹' | '设置'): Promise<void> {
   await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
 }
 
 async function checkAxe(page: Page, label: string, seen: Map<string, AxeViolation>): Promise<void> {
+  // Fading dialogs and notices would be measured half-transparent: let running animations end first.
+  await settle(page);
   const violations = await axeScan(page);
   for (const v of violations) {
     if (v.impact === 'serious' || v.impact === 'critical') seen.set(`${label}: ${v.id}`, v);
@@ -252,6 +311,7 @@ async function main(): Promise<number> {
       await page.keyboard.type('红色');
       await expectFirst(page, '/red.jpg');
       await expectThumbLoaded(page);
+      await expectTierSeparator(page, 'Best matches', 'More results');
       await page.locator('[data-path]').first().hover();
       await shot(page, '04-search-red');
       await checkAxe(page, 'results', axeFindings);
@@ -267,9 +327,20 @@ async function main(): Promise<number> {
 
     await test(page, 'sorts by date and back to best match', async () => {
       await page.getByRole('button', { name: 'Newest' }).click();
-      await page.waitForTimeout(100);
+      // Date order mixes the tiers: no separator.
+      await page.getByRole('heading', { name: 'More results' }).waitFor({ state: 'detached' });
       await page.getByRole('button', { name: 'Best match' }).click();
       await expectFirst(page, '/blue.jpg');
+      await expectTierSeparator(page, 'Best matches', 'More results');
+    });
+
+    await test(page, '“Best matches only” drops the separator with the other results', async () => {
+      await page.getByLabel('Best matches only').check();
+      await page.getByRole('heading', { name: 'More results' }).waitFor({ state: 'detached' });
+      const tiers = await page.locator('[data-path]').evaluateAll((els) => els.map((e) => e.getAttribute('data-tier')));
+      assert(tiers.length > 0 && tiers.every((x) => x === 'best'), `best-only results hold other tiers: ${tiers.join(',')}`);
+      await page.getByLabel('Best matches only').uncheck();
+      await expectTierSeparator(page, 'Best matches', 'More results');
     });
 
     await test(page, 'lightbox opens, moves with ←/→ and closes with Esc', async () => {
@@ -359,6 +430,167 @@ async function main(): Promise<number> {
       await page.locator('button.album').first().waitFor();
     });
 
+    await test(page, 'the tag strictness slider updates album counts live and keeps the default', async () => {
+      const slider = page.getByRole('slider', { name: 'Tag strictness' });
+      await slider.waitFor();
+      assert((await slider.inputValue()) === '0.05', `the slider starts at ${await slider.inputValue()}, not the default 0.05`);
+      const status = page.getByTestId('tag-margin-status');
+      const before = await albumTotal(page);
+      const calls: number[] = [];
+      const onReq = (r: { url(): string; postDataJSON(): unknown }) => {
+        if (r.url().endsWith('/api/call/tags:threshold')) calls.push((r.postDataJSON() as { margin: number }).margin);
+      };
+      page.on('request', onReq);
+      try {
+        await slider.focus();
+        await page.keyboard.press('End');
+        await expectText(status, /strictness 0\.15/);
+        const strict = await albumTotal(page);
+        assert(strict < before, `album counts did not drop at 0.15 (${before} → ${strict})`);
+        await page.keyboard.press('Home');
+        await expectText(status, /strictness 0\.00/);
+        const loose = await albumTotal(page);
+        assert(loose > before, `album counts did not grow at 0.00 (${before} → ${loose})`);
+        await shot(page, '14-albums-strictness');
+        // Five quick steps back to the default: debounced into one call.
+        const n = calls.length;
+        for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+        await expectText(status, /strictness 0\.05/);
+        assert(calls.length === n + 1 && calls.at(-1) === 0.05, `expected one debounced call with 0.05, got ${JSON.stringify(calls.slice(n))}`);
+        assert((await albumTotal(page)) === before, 'the counts at 0.05 differ from the start');
+      } finally {
+        page.off('request', onReq);
+      }
+      await checkAxe(page, 'albums (strictness)', axeFindings);
+    });
+
+    await test(page, 'a photo is removed from an album from the grid and the lightbox, with undo', async () => {
+      await page.locator('button.album', { hasText: 'colorful clouds at dusk' }).click();
+      const heading = page.getByRole('heading', { name: 'colorful clouds at dusk', level: 1 });
+      await heading.waitFor();
+      const tiles = page.locator('[data-path]');
+      await tiles.first().waitFor();
+      const paths = await tilePaths(page);
+      assert(paths.some((p) => p.endsWith('/red.jpg')), `red.jpg is not in the album: ${paths.join(', ')}`);
+      const n = paths.length;
+      const count = page.locator('.album-head .muted');
+      // Delete on the focused tile removes it; focus moves to the photo that takes its place.
+      const red = page.locator('[data-path$="/red.jpg"]');
+      const redIndex = Number(await red.getAttribute('data-index'));
+      await red.locator('button.open').focus();
+      await page.keyboard.press('Delete');
+      await red.waitFor({ state: 'detached' });
+      await expectText(count, new RegExp(`^${n - 1} photo`));
+      const focused = await page.evaluate(() => document.activeElement?.closest('[data-path]')?.getAttribute('data-index') ?? null);
+      assert(focused === String(Math.min(redIndex, n - 2)), `focus is on tile ${focused} after the removal`);
+      await page.getByRole('status').filter({ hasText: 'Removed red.jpg from “colorful clouds at dusk”' }).waitFor();
+      await shot(page, '15-album-removed-undo');
+      await checkAxe(page, 'album after removal', axeFindings);
+      // Ctrl+Z puts it back, in its place.
+      await page.keyboard.press('Control+z');
+      await red.waitFor();
+      await expectText(count, new RegExp(`^${n} photo`));
+      assert(Number(await red.getAttribute('data-index')) === redIndex, 'red.jpg came back in another place');
+      // From the lightbox: it moves on to the next photo.
+      await red.locator('button.open').click();
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      await dialog.getByRole('button', { name: 'Remove from this album' }).waitFor();
+      await checkAxe(page, 'album lightbox', axeFindings);
+      await dialog.getByRole('button', { name: 'Remove from this album' }).click();
+      await page.waitForFunction((total) => document.querySelector('[role="dialog"] .counter')?.textContent?.endsWith(`of ${total}`), n - 1);
+      const shown = await dialog.locator('h2').innerText();
+      assert(shown !== 'red.jpg', 'the lightbox still shows red.jpg');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      await red.waitFor({ state: 'detached' });
+      // The Undo button of a notice: remove another photo, then undo it.
+      const other = tiles.first();
+      const otherPath = (await other.getAttribute('data-path'))!;
+      await other.hover();
+      await other.locator('button.remove').click();
+      await page.locator(`[data-path="${otherPath}"]`).waitFor({ state: 'detached' });
+      await page.getByRole('button', { name: 'Undo' }).last().click();
+      await page.locator(`[data-path="${otherPath}"]`).waitFor();
+      await expectText(count, new RegExp(`^${n - 1} photo`));
+      await page.getByRole('button', { name: 'Albums' }).first().click();
+    });
+
+    await test(page, '“Add to album…” from search results: a picker filtered in Chinese or English', async () => {
+      await gotoPage(page, 'Search');
+      // Drop the image chip left by “Find similar”, so this is a plain text search.
+      if ((await page.getByTestId('query-chip').count()) > 0) {
+        await searchBox.press('Escape');
+        await page.getByTestId('query-chip').waitFor({ state: 'detached' });
+      }
+      await searchBox.fill('blue');
+      await expectFirst(page, '/blue.jpg');
+      // From the lightbox: the picker opens over it, and Esc closes only the picker.
+      await page.locator('[data-path]').first().locator('button.open').click();
+      const lightbox = page.getByRole('dialog', { name: 'blue.jpg' });
+      await lightbox.waitFor();
+      await lightbox.getByRole('button', { name: 'Add to album…' }).click();
+      const picker = page.getByRole('dialog', { name: 'Add blue.jpg to an album' });
+      await picker.waitFor();
+      await page.keyboard.press('Escape');
+      await picker.waitFor({ state: 'detached' });
+      assert(await lightbox.isVisible(), 'Esc in the picker closed the lightbox too');
+      await page.keyboard.press('Escape');
+      await lightbox.waitFor({ state: 'detached' });
+      // From the grid, by keyboard: A on the focused tile.
+      await page.locator('[data-path]').first().locator('button.open').focus();
+      await page.keyboard.press('a');
+      await picker.waitFor();
+      const field = picker.getByRole('combobox');
+      assert(await field.evaluate((el) => el === document.activeElement), 'the filter field is not focused');
+      await picker.getByRole('option').first().waitFor();
+      await field.fill('dusk');
+      await picker.getByRole('option', { name: /colorful clouds at dusk/ }).waitFor();
+      await field.fill('晚霞');
+      const first = picker.getByRole('option').first();
+      await expectText(first, /colorful clouds at dusk/);
+      assert((await first.getAttribute('aria-selected')) === 'true', 'the first match is not the active option');
+      assert((await field.getAttribute('aria-activedescendant')) === (await first.getAttribute('id')), 'aria-activedescendant does not point at the active option');
+      await shot(page, '16-add-to-album');
+      await checkAxe(page, 'album picker', axeFindings);
+      await page.keyboard.press('Enter');
+      await picker.waitFor({ state: 'detached' });
+      await page.getByRole('status').filter({ hasText: 'Added blue.jpg to “colorful clouds at dusk”' }).waitFor();
+      const back = await page.evaluate(() => document.activeElement?.closest('[data-path]')?.getAttribute('data-path') ?? null);
+      assert(back?.endsWith('/blue.jpg'), `focus did not return to the tile (it is on ${back})`);
+    });
+
+    await test(page, 'album edits are kept by the engine and survive a rescan', async () => {
+      const album = async () =>
+        ((await (await page.request.post(`${base}api/call/album:get`, { data: { tag: 'afterglow' } })).json()) as { path: string }[]).map((h) => h.path);
+      const expectEdits = (paths: string[], when: string) => {
+        assert(!paths.some((p) => p.endsWith('/red.jpg')), `${when}: red.jpg is back in the album`);
+        assert(paths.some((p) => p.endsWith('/blue.jpg')), `${when}: blue.jpg is not in the album`);
+      };
+      expectEdits(await album(), 'before the rescan');
+      const lastBefore = JSON.stringify(await (await page.request.post(`${base}api/call/index:last`, { data: {} })).json());
+      await gotoPage(page, 'Folders');
+      const started = page.waitForResponse((r) => r.url().endsWith('/api/call/index:start'));
+      await page.getByRole('button', { name: 'Rescan all' }).click();
+      assert((await started).ok(), 'index:start failed');
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const last = JSON.stringify(await (await page.request.post(`${base}api/call/index:last`, { data: {} })).json());
+        const phase = await page.locator('main [data-testid="index-progress"]').getAttribute('data-phase').catch(() => null);
+        if (last !== 'null' && last !== lastBefore && phase === 'done') break;
+        assert(Date.now() < deadline, `the rescan did not finish (phase ${phase})`);
+        await page.waitForTimeout(250);
+      }
+      expectEdits(await album(), 'after the rescan');
+      // And the page shows the same.
+      await gotoPage(page, 'Albums');
+      await page.locator('button.album', { hasText: 'colorful clouds at dusk' }).click();
+      await page.locator('[data-path$="/blue.jpg"]').waitFor();
+      assert((await page.locator('[data-path$="/red.jpg"]').count()) === 0, 'red.jpg shows in the album after the rescan');
+      await page.getByRole('button', { name: 'Albums' }).first().click();
+      await page.locator('button.album').first().waitFor();
+    });
+
     await test(page, 'duplicates page loads and stays accessible', async () => {
       await gotoPage(page, 'Duplicates');
       await page.getByRole('heading', { name: 'Duplicates', level: 1 }).waitFor();
@@ -381,6 +613,7 @@ async function main(): Promise<number> {
       await gotoPage(page, '搜索');
       await searchBox.fill('红色');
       await expectFirst(page, '/red.jpg');
+      await expectTierSeparator(page, '最佳匹配', '更多结果');
       await shot(page, '08-search-zh');
       await gotoPage(page, '设置');
       await page.getByText('English', { exact: true }).click();
@@ -440,6 +673,7 @@ async function main(): Promise<number> {
         width: shapes[i % 4][0],
         height: shapes[i % 4][1],
         score: 1 - i / 10_000,
+        tier: i < 100 ? 'best' : 'more',
       }));
       await page.route('**/api/call/search:text', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(hits) }));
       try {
@@ -449,6 +683,8 @@ async function main(): Promise<number> {
         await page.waitForFunction(() => document.querySelector('[data-path]')?.getAttribute('data-path') === '/virtual/photo-00000.jpg');
         const inDom = await page.locator('[data-path]').count();
         assert(inDom > 10 && inDom < 400, `${inDom} tiles in the DOM for 10,000 results (not virtualised?)`);
+        // The separator after the 100 best is part of the layout, not of the rendered window.
+        await expectTierSeparator(page, 'Best matches', 'More results');
         const frames = await page.evaluate(async () => {
           const scroller = document.querySelector('.scroller') as HTMLElement;
           const times: number[] = [];

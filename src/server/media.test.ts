@@ -108,8 +108,19 @@ describe('/media', () => {
   });
 
   it('refuses a photo whose symlink leads out of its root into a sibling-prefix folder (thumbnail included)', async () => {
-    const id = fx.id(fx.escapeLink);
-    expect(fx.lib.photo(id)?.path).toBe(fx.escapeLink); // the walker did follow the link
+    // The walker no longer indexes such a link; /media must refuse it anyway, should one be in the index (an
+    // older library, or a file swapped for the link after indexing: the case made here).
+    const escapeId = fx.id(fx.escapeLink);
+    if (fx.lib.photo(escapeId)) {
+      expect((await raw(port, `/media/full/${escapeId}`)).status).toBe(403);
+      expect((await raw(port, `/media/thumb/${escapeId}`)).status).toBe(403);
+    }
+    const target = fx.colours.yellow;
+    const id = fx.id(target);
+    expect(fx.lib.photo(id)?.path).toBe(target);
+    expect((await raw(port, `/media/thumb/${id}`)).status).toBe(200);
+    await unlink(target);
+    await symlink(path.join('..', 'photos2', 'secret.jpg'), target);
     const full = await raw(port, `/media/full/${id}`);
     expect(full.status).toBe(403);
     expect(full.body.equals(secretBytes)).toBe(false);

@@ -35,6 +35,33 @@ describe('justify', () => {
     expect(verticalNeighbour(l, 0, -1)).toBe(0);
   });
 
+  it('starts each section on a new row below its header band', () => {
+    const aspects = Array.from({ length: 40 }, (_, i) => [1.5, 0.67, 1, 1.78][i % 4]);
+    const l = justify(aspects, 1000, { targetHeight: 200, spacing: 4, sections: [0, 13], headerHeight: 40 });
+    expect(l.headers).toEqual([
+      { index: 0, top: 0 },
+      { index: 13, top: expect.any(Number) },
+    ]);
+    expect(l.boxes[0].top).toBe(40);
+    // Item 13 opens a row of its own, 40 px below the header that sits under the previous section.
+    const r = l.rows[rowOf(l.rows, 13)];
+    expect(r.start).toBe(13);
+    expect(l.headers[1].top).toBe(l.rows[rowOf(l.rows, 12)].top + l.rows[rowOf(l.rows, 12)].height + 4);
+    expect(r.top).toBe(l.headers[1].top + 40);
+    expect(l.boxes[13].left).toBe(0);
+    // Rows never straddle the boundary; arrow keys still cross it.
+    for (const row of l.rows) expect(row.start >= 13 || row.end <= 13).toBe(true);
+    expect(rowOf(l.rows, verticalNeighbour(l, 12, 1))).toBe(rowOf(l.rows, 13));
+    const noSections = justify(aspects, 1000, { targetHeight: 200, spacing: 4 });
+    expect(noSections.headers).toEqual([]);
+    expect(l.height).toBeGreaterThan(noSections.height);
+  });
+
+  it('ignores sections out of range or out of order', () => {
+    const l = justify([1, 1, 1], 500, { targetHeight: 100, spacing: 2, sections: [5, -1], headerHeight: 30 });
+    expect(l.headers).toEqual([]);
+  });
+
   it('returns nothing for zero width', () => {
     expect(justify([1, 2], 0, { targetHeight: 100, spacing: 2 }).boxes).toEqual([]);
   });

@@ -1,5 +1,6 @@
 // Justified rows (Flickr / Google Photos style) in one linear pass, plus the lookups the virtualised grid
 // needs: which rows intersect the viewport, and which tile is above or below another for arrow keys.
+// Optional sections ("Best matches", "More results") start on a new row below a header band.
 
 export interface Box {
   left: number;
@@ -17,9 +18,17 @@ export interface Row {
   end: number;
 }
 
+export interface SectionHeader {
+  /** Index of the section's first item. */
+  index: number;
+  /** Top of the header band; the section's first row starts `headerHeight` below it. */
+  top: number;
+}
+
 export interface JustifiedLayout {
   boxes: Box[];
   rows: Row[];
+  headers: SectionHeader[];
   height: number;
 }
 
@@ -29,12 +38,20 @@ export interface JustifyOptions {
   /** Aspect ratios are clamped so a panorama or a sliver cannot wreck a row. */
   minAspect?: number;
   maxAspect?: number;
+  /** Indices where a section starts (ascending; 0 allowed): its items begin a new row under a header band. */
+  sections?: readonly number[];
+  /** Height of each section's header band (default 0). */
+  headerHeight?: number;
 }
 
 export function justify(aspects: readonly number[], width: number, o: JustifyOptions): JustifiedLayout {
   const boxes: Box[] = new Array(aspects.length);
   const rows: Row[] = [];
-  if (width <= 0 || aspects.length === 0) return { boxes: [], rows, height: 0 };
+  const headers: SectionHeader[] = [];
+  if (width <= 0 || aspects.length === 0) return { boxes: [], rows, headers, height: 0 };
+  const headerHeight = o.headerHeight ?? 0;
+  const sections = (o.sections ?? []).filter((i, k, all) => i >= 0 && i < aspects.length && (k === 0 || i > all[k - 1]));
+  let nextSection = 0;
   const minA = o.minAspect ?? 0.4;
   const maxA = o.maxAspect ?? 3;
   const clamp = (a: number) => (Number.isFinite(a) && a > 0 ? Math.min(maxA, Math.max(minA, a)) : 1);
@@ -65,6 +82,15 @@ export function justify(aspects: readonly number[], width: number, o: JustifyOpt
   };
 
   for (let i = 0; i < aspects.length; i++) {
+    if (nextSection < sections.length && sections[nextSection] === i) {
+      // Close the previous section's last row (left-aligned, target height), then the header band.
+      if (start < i) place(start, i, o.targetHeight, false);
+      start = i;
+      sum = 0;
+      headers.push({ index: i, top });
+      top += headerHeight;
+      nextSection++;
+    }
     sum += clamp(aspects[i]);
     const n = i - start + 1;
     const h = (width - o.spacing * (n - 1)) / sum;
@@ -76,7 +102,7 @@ export function justify(aspects: readonly number[], width: number, o: JustifyOpt
   }
   // The last, incomplete row keeps the target height and stays left-aligned.
   if (start < aspects.length) place(start, aspects.length, o.targetHeight, false);
-  return { boxes, rows, height: Math.max(0, top - o.spacing) };
+  return { boxes, rows, headers, height: Math.max(0, top - o.spacing) };
 }
 
 /** Index of the first row whose bottom edge is at or below `y`. */

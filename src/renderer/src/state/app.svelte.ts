@@ -13,6 +13,8 @@ export interface Toast {
   id: number;
   kind: 'info' | 'error';
   text: string;
+  /** An undo button (Ctrl/⌘+Z runs the newest one while its toast is up). */
+  undo?: () => void;
 }
 
 const THEME_KEY = 'soutu.theme';
@@ -118,6 +120,30 @@ export class AppState {
     const id = ++this.toastSeq;
     this.toasts = [...this.toasts.slice(-3), { id, kind, text }];
     setTimeout(() => this.dismiss(id), kind === 'error' ? 8000 : 5000);
+  }
+
+  /** A notice with an Undo button; `undo` runs at most once (button or Ctrl/⌘+Z), then the notice goes. */
+  toastWithUndo(text: string, undo: () => void | Promise<void>): void {
+    const id = ++this.toastSeq;
+    let done = false;
+    const run = () => {
+      if (done) return;
+      done = true;
+      this.dismiss(id);
+      void Promise.resolve()
+        .then(undo)
+        .catch((err: unknown) => this.error(err));
+    };
+    this.toasts = [...this.toasts.slice(-3), { id, kind: 'info', text, undo: run }];
+    setTimeout(() => this.dismiss(id), 10_000);
+  }
+
+  /** Ctrl/⌘+Z: undoes the newest action whose notice is still showing. Returns false when there is none. */
+  undoLast(): boolean {
+    const last = [...this.toasts].reverse().find((x) => x.undo);
+    if (!last?.undo) return false;
+    last.undo();
+    return true;
   }
 
   dismiss(id: number): void {

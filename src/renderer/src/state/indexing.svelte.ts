@@ -66,16 +66,23 @@ export class IndexingState {
   async start(roots?: string[]): Promise<void> {
     this.starting = true;
     this.paused = false;
+    // Show "scanning" before asking: a quick run's progress and index:done events can arrive before the
+    // call's answer, and must not be overwritten by a placeholder afterwards (it would never finish).
+    const before = this.progress;
+    if (!before || IDLE_PHASES.has(before.phase)) {
+      this.progress = { phase: 'scanning', found: 0, done: 0, indexed: 0, unchanged: 0, skipped: 0, failed: 0, moved: 0, removed: 0, rate: 0, etaSeconds: null };
+    }
+    const placeholder = this.progress;
     try {
       const r = await this.api.call('index:start', roots ? { roots } : {});
       if (!r.started) {
         this.starting = false;
+        if (this.progress === placeholder) this.progress = before;
         this.app.toast(t('folders.alreadyRunning'), 'info');
-      } else if (!this.progress || IDLE_PHASES.has(this.progress.phase)) {
-        this.progress = { phase: 'scanning', found: 0, done: 0, indexed: 0, unchanged: 0, skipped: 0, failed: 0, moved: 0, removed: 0, rate: 0, etaSeconds: null };
       }
     } catch (err) {
       this.starting = false;
+      if (this.progress === placeholder) this.progress = before;
       this.app.error(err);
     }
   }
