@@ -261,7 +261,10 @@ program
   .option('--port <n>', 'port (default 7878; 0 picks a free one)', nonNegativeInt)
   .option('--host <host>', 'address to bind; anything but loopback requires a token', '127.0.0.1')
   .option('--token <token>', 'access token (generated and printed when the host is not loopback)')
-  .action(async (o: CommonOpts & { port?: number; host: string; token?: string }) => {
+  .option('--allowed-host <name...>', 'extra host names browsers may use to reach this server, e.g. nas.local (names only, no port)')
+  .option('--allow-trash', "let the Duplicates page move photos to this machine's trash")
+  .option('--no-watch', 'do not watch the folders for changes (index from the UI instead)')
+  .action(async (o: CommonOpts & { port?: number; host: string; token?: string; allowedHost?: string[]; allowTrash?: boolean; watch: boolean }) => {
     const { runServe } = await import('../server/serve.js');
     await runServe({
       library: o.library,
@@ -273,6 +276,9 @@ program
       device: o.device,
       threads: o.threads,
       hubHost: o.hubHost ?? process.env.SOUTU_HUB_HOST,
+      allowedHosts: o.allowedHost,
+      allowTrash: o.allowTrash,
+      watch: o.watch,
     });
   });
 

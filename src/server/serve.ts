@@ -25,6 +25,8 @@ export interface ServeOptions {
   allowedHosts?: string[];
   /** Let the duplicates view move photos to this machine's trash (--allow-trash). */
   allowTrash?: boolean;
+  /** Watch the library's folders and index changes as they happen (the CLI turns this on; tests leave it off). */
+  watch?: boolean;
   /** Download a missing catalog model before serving (default true). */
   allowDownload?: boolean;
   /** Where the banner and progress go (default stderr for progress, stdout for the banner). */
@@ -88,7 +90,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     allowDownload: opts.allowDownload ?? true,
   };
   if (libOpts.allowDownload) await downloadIfMissing(libDir, libOpts, opts.log ?? ((l) => process.stderr.write(l + '\n')));
-  const lib = await Library.open(libDir, libOpts);
+  const lib = await Library.open(libDir, { ...libOpts, onWarning: (m) => (opts.log ?? ((l) => process.stderr.write(l + '\n')))(`soutu: ${m}`) });
+  if (opts.watch) lib.watch().catch((err) => (opts.log ?? ((l) => process.stderr.write(l + '\n')))(`soutu: folder watching is off: ${(err as Error).message}`));
   let server: SoutuServer;
   try {
     server = await createServer(lib, {

@@ -81,7 +81,8 @@ export const mixedQuerySchema = z
 const photoIdString = z.string().regex(/^[0-9a-f]{16}$/);
 const tagString = z.string().trim().min(1).max(120);
 export const albumArgSchema = z.object({ tag: tagString, options: searchOptionsSchema.optional() }).strict();
-export const albumEditSchema = z.object({ tag: tagString, id: photoIdString, action: z.enum(['add', 'remove']) }).strict();
+/** 'reset' drops the user's decision for that photo, so the automatic tagging decides again. */
+export const albumEditSchema = z.object({ tag: tagString, id: photoIdString, action: z.enum(['add', 'remove', 'reset']) }).strict();
 export const userTagSchema = z.object({ label: z.string().trim().min(1).max(60) }).strict();
 export const tagThresholdSchema = z.object({ margin: z.number().min(-1).max(1) }).strict();
 export const smartDefSchema = z

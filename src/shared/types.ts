@@ -152,4 +152,6 @@ export interface LibraryStatus {
   model: ModelInfo | null;
   pendingModel: string | null;
   schemaVersion: number;
+  /** How far a photo must beat its background baseline to get a tag (albums' strictness). */
+  tagMargin: number;
 }

@@ -1,6 +1,7 @@
 // What the library process answers: every non-desktop call of the contract (through the same call handlers as
 // serve mode, so the transports cannot drift), plus the few internal questions main asks for protocols and drag.
 // It also covers the time before a model is ready: status, settings and models work; adding a folder fetches it.
+import { DEFAULT_TAG_MARGIN } from '../core/tags/tagger.js';
 import path from 'node:path';
 import {
   ApiError,
@@ -290,6 +291,7 @@ export class CoreService {
       model: null,
       pendingModel: null,
       schemaVersion: 0,
+      tagMargin: DEFAULT_TAG_MARGIN,
     };
   }
 

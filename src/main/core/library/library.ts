@@ -851,14 +851,14 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   /** Adds a photo to, or removes it from, an auto album. Stored apart from the index; survives re-index and retag. */
-  async editAlbum(tag: string, photoId: string, action: 'add' | 'remove'): Promise<void> {
+  async editAlbum(tag: string, photoId: string, action: 'add' | 'remove' | 'reset'): Promise<void> {
     const c = await this.concept(tag);
     if (!this.photos.has(photoId)) throw new SoutuError('not-found', `No indexed photo with id ${photoId}.`);
     const ud = this.userData!;
     const e = (ud.albumEdits[c.id] ??= { added: [], removed: [] });
     e.added = e.added.filter((x) => x !== photoId);
     e.removed = e.removed.filter((x) => x !== photoId);
-    (action === 'add' ? e.added : e.removed).push(photoId);
+    if (action !== 'reset') (action === 'add' ? e.added : e.removed).push(photoId);
     await writeUserData(this.dir, ud);
   }
 
@@ -996,6 +996,7 @@ export class Library extends EventEmitter<LibraryEvents> {
         : null,
       pendingModel: this.meta.pendingModel?.id ?? null,
       schemaVersion: this.store.schemaVersion,
+      tagMargin: this.tagMargin(),
     };
   }
 
