@@ -135,6 +135,29 @@ async function albumTotal(page: Page): Promise<number> {
   return counts.reduce((s, c) => s + Number(c.replace(/[^0-9]/g, '')), 0);
 }
 
+/** What the engine says an automatic album holds: path → score (1 = added by hand). */
+async function albumScores(page: Page, base: string, tag: string): Promise<Map<string, number>> {
+  const r = await page.request.post(`${base}api/call/album:get`, { data: { tag, options: { limit: 10_000 } } });
+  assert(r.ok(), `album:get ${tag} failed (${r.status()})`);
+  return new Map(((await r.json()) as { path: string; score: number }[]).map((h) => [h.path, h.score]));
+}
+
+/** The match score a tile shows ("match 0.123"). */
+async function tileScore(tile: Locator): Promise<string> {
+  return ((await tile.locator('.score').textContent()) ?? '').replace(/^\D*/, '').trim();
+}
+
+async function expectValue(loc: Locator, value: string, timeout = 15_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await loc.inputValue().catch(() => '');
+    if (last === value) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`expected the value ${value}, found "${last}"`);
+}
+
 async function expectText(loc: Locator, re: RegExp, timeout = 15_000): Promise<void> {
   const deadline = Date.now() + timeout;
   let last = '';
@@ -464,6 +487,38 @@ async function main(): Promise<number> {
       await checkAxe(page, 'albums (strictness)', axeFindings);
     });
 
+    await test(page, 'the strictness slider shows a margin set by another client', async () => {
+      const setMargin = async (margin: number) => {
+        const r = await page.request.post(`${base}api/call/tags:threshold`, { data: { margin } });
+        assert(r.ok(), `tags:threshold ${margin} failed (${r.status()})`);
+      };
+      const slider = page.getByRole('slider', { name: 'Tag strictness' });
+      const output = page.locator('output[for="tag-margin"]');
+      const before = await albumTotal(page);
+      // Changed while this window shows another page: opening Albums reads it.
+      await gotoPage(page, 'Search');
+      await setMargin(0.09);
+      await gotoPage(page, 'Albums');
+      await expectValue(slider, '0.09');
+      await expectText(output, /^0\.09 /);
+      await page.locator('button.album').first().waitFor();
+      const at09 = await albumTotal(page);
+      assert(at09 < before, `album counts at 0.09 (${at09}) are not below those at 0.05 (${before})`);
+      // Changed again, then a reload: the status read on load carries it.
+      await setMargin(0.12);
+      await page.reload();
+      await page.getByRole('heading', { name: 'Albums', level: 1 }).waitFor();
+      await expectValue(slider, '0.12');
+      await expectText(output, /^0\.12 /);
+      // And the slider moves on from there: seven steps down is the default again.
+      await slider.focus();
+      for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowLeft');
+      await expectText(page.getByTestId('tag-margin-status'), /strictness 0\.05/);
+      assert((await albumTotal(page)) === before, 'the counts back at 0.05 differ from the start');
+      const st = (await (await page.request.post(`${base}api/call/library:status`, { data: {} })).json()) as { tagMargin: number };
+      assert(st.tagMargin === 0.05, `the engine's margin is ${st.tagMargin}, not 0.05`);
+    });
+
     await test(page, 'a photo is removed from an album from the grid and the lightbox, with undo', async () => {
       await page.locator('button.album', { hasText: 'colorful clouds at dusk' }).click();
       const heading = page.getByRole('heading', { name: 'colorful clouds at dusk', level: 1 });
@@ -477,6 +532,10 @@ async function main(): Promise<number> {
       // Delete on the focused tile removes it; focus moves to the photo that takes its place.
       const red = page.locator('[data-path$="/red.jpg"]');
       const redIndex = Number(await red.getAttribute('data-index'));
+      const redPath = (await red.getAttribute('data-path'))!;
+      const redScore = await tileScore(red);
+      const engineBefore = await albumScores(page, base, 'afterglow');
+      assert(engineBefore.get(redPath) !== 1, 'red.jpg is in the album by hand before any edit');
       await red.locator('button.open').focus();
       await page.keyboard.press('Delete');
       await red.waitFor({ state: 'detached' });
@@ -486,11 +545,17 @@ async function main(): Promise<number> {
       await page.getByRole('status').filter({ hasText: 'Removed red.jpg from “colorful clouds at dusk”' }).waitFor();
       await shot(page, '15-album-removed-undo');
       await checkAxe(page, 'album after removal', axeFindings);
-      // Ctrl+Z puts it back, in its place.
+      // Ctrl+Z puts it back, in its place, as the automatic tagging has it (its own score, not one added by hand).
       await page.keyboard.press('Control+z');
       await red.waitFor();
       await expectText(count, new RegExp(`^${n} photo`));
       assert(Number(await red.getAttribute('data-index')) === redIndex, 'red.jpg came back in another place');
+      assert((await tileScore(red)) === redScore, `red.jpg came back with the score ${await tileScore(red)}, not ${redScore}`);
+      const engineAfter = await albumScores(page, base, 'afterglow');
+      assert(
+        engineAfter.get(redPath) === engineBefore.get(redPath),
+        `after Undo the engine scores red.jpg ${engineAfter.get(redPath)} (before: ${engineBefore.get(redPath)}; 1 = added by hand)`,
+      );
       // From the lightbox: it moves on to the next photo.
       await red.locator('button.open').click();
       const dialog = page.getByRole('dialog');
@@ -507,12 +572,16 @@ async function main(): Promise<number> {
       // The Undo button of a notice: remove another photo, then undo it.
       const other = tiles.first();
       const otherPath = (await other.getAttribute('data-path'))!;
+      const otherScore = (await albumScores(page, base, 'afterglow')).get(otherPath);
       await other.hover();
       await other.locator('button.remove').click();
       await page.locator(`[data-path="${otherPath}"]`).waitFor({ state: 'detached' });
+      assert(!(await albumScores(page, base, 'afterglow')).has(otherPath), 'the engine still has the removed photo in the album');
       await page.getByRole('button', { name: 'Undo' }).last().click();
       await page.locator(`[data-path="${otherPath}"]`).waitFor();
       await expectText(count, new RegExp(`^${n - 1} photo`));
+      const otherAfter = (await albumScores(page, base, 'afterglow')).get(otherPath);
+      assert(otherAfter === otherScore && otherAfter !== 1, `after Undo the engine scores ${otherPath} ${otherAfter}, not ${otherScore}`);
       await page.getByRole('button', { name: 'Albums' }).first().click();
     });
 
@@ -558,6 +627,21 @@ async function main(): Promise<number> {
       await page.getByRole('status').filter({ hasText: 'Added blue.jpg to “colorful clouds at dusk”' }).waitFor();
       const back = await page.evaluate(() => document.activeElement?.closest('[data-path]')?.getAttribute('data-path') ?? null);
       assert(back?.endsWith('/blue.jpg'), `focus did not return to the tile (it is on ${back})`);
+      const blueIn = async () => [...(await albumScores(page, base, 'afterglow')).entries()].find(([p]) => p.endsWith('/blue.jpg'))?.[1];
+      assert((await blueIn()) === 1, 'blue.jpg is not in the album as added by hand');
+      // Ctrl+Z hands it back to the automatic tagging, which leaves it out; then it is added again.
+      const undo = page.waitForResponse((r) => r.url().endsWith('/api/call/album:edit'));
+      await page.keyboard.press('Control+z');
+      const undone = await undo;
+      assert(undone.ok() && (undone.request().postDataJSON() as { action: string }).action === 'reset', 'Undo did not reset the decision');
+      assert((await blueIn()) === undefined, 'blue.jpg is still in the album after Undo');
+      await page.keyboard.press('a');
+      await picker.waitFor();
+      await field.fill('晚霞');
+      await expectText(picker.getByRole('option').first(), /colorful clouds at dusk/);
+      await page.keyboard.press('Enter');
+      await picker.waitFor({ state: 'detached' });
+      assert((await blueIn()) === 1, 'blue.jpg was not added again');
     });
 
     await test(page, 'album edits are kept by the engine and survive a rescan', async () => {

@@ -120,6 +120,7 @@ const en = {
     tagMarginDone_one: '{{n}} album at strictness {{value}}',
     tagMarginDone_other: '{{n}} albums at strictness {{value}}',
     removed: 'Removed {{name}} from “{{album}}”.',
+    undoneNotBack: 'Undone — automatic tagging no longer puts {{name}} in “{{album}}”.',
     added: 'Added {{name}} to “{{album}}”.',
     pickerTitle: 'Add {{name}} to an album',
     pickerFilter: 'Find an album (中文 or English)',

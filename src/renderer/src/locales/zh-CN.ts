@@ -124,6 +124,7 @@ const zhCN = {
     tagMarginDone_one: '严格程度 {{value}}：{{n}} 个相册',
     tagMarginDone_other: '严格程度 {{value}}：{{n}} 个相册',
     removed: '已把 {{name}} 从“{{album}}”移除。',
+    undoneNotBack: '已撤销——自动标记已不再把 {{name}} 归入“{{album}}”。',
     added: '已把 {{name}} 加入“{{album}}”。',
     pickerTitle: '把 {{name}} 加入相册',
     pickerFilter: '查找相册（中文或 English）',
