@@ -737,7 +737,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       const vocab = await this.vocabulary();
       const catalog = findCatalogModel(this.searchEmbedder.modelId);
       const languages = catalog ? catalog.languages : (['en', 'zh'] as const);
-      return Tagger.build(this.searchEmbedder, vocab, languages);
+      return Tagger.build(this.searchEmbedder, vocab, languages, path.join(this.dir, 'cache'));
     })().catch((err) => {
       this.taggerP = null;
       throw err;
@@ -755,24 +755,24 @@ export class Library extends EventEmitter<LibraryEvents> {
   async ensureTags(): Promise<number> {
     if (!this.meta.model || !this.searchReady()) return 0;
     await this.loadTags();
-    const tagger = await this.tagger();
     const table = await this.store.tags(this.meta.model.key);
-    const version = `${this.meta.model.key}:${tagger.vocab.hash}`;
-    if (this.meta.settings.tagsVersion !== version) {
+    // The version needs only the vocabulary's hash; the concept vectors are built only when something needs tags.
+    const version = `${this.meta.model.key}:${(await this.vocabulary()).hash}`;
+    const stale = this.meta.settings.tagsVersion !== version;
+    if (stale) {
       await table.clear();
       this.tagsById.clear();
     }
     const idx = await this.activeIndex();
+    const todo = [...this.photos.values()].filter((p) => p.status === 'ok' && !this.tagsById.has(p.id) && idx.has(p.id));
     const rows: { id: string; tags: [string, number][] }[] = [];
-    for (const p of this.photos.values()) {
-      if (p.status !== 'ok' || this.tagsById.has(p.id)) continue;
-      const v = idx.get(p.id);
-      if (!v) continue;
-      rows.push({ id: p.id, tags: tagger.tag(v) });
+    if (todo.length > 0) {
+      const tagger = await this.tagger();
+      for (const p of todo) rows.push({ id: p.id, tags: tagger.tag(idx.get(p.id)!) });
     }
     for (let i = 0; i < rows.length; i += 2000) await table.upsert(rows.slice(i, i + 2000));
     for (const r of rows) this.tagsById.set(r.id, r.tags);
-    if (this.meta.settings.tagsVersion !== version) {
+    if (stale) {
       this.meta.settings.tagsVersion = version;
       if (!this.opts.readOnly) await writeMeta(this.dir, this.meta);
     }

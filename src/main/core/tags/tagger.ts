@@ -1,6 +1,8 @@
 // Zero-shot tagging: each concept is the normalised mean of its prompts' text vectors; a photo gets a tag when
 // its cosine to the concept beats its best cosine to generic "background" prompts by a margin. The margin
 // follows each photo's own baseline, so a photo of nothing in the vocabulary gets no tags rather than the top-k.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { l2normalize, type Embedder } from '../embed/embedder.js';
 import { conceptPrompts, type Vocabulary } from './vocabulary.js';
 
@@ -17,7 +19,48 @@ export class Tagger {
     private background: Float32Array[],
   ) {}
 
-  static async build(embedder: Embedder, vocab: Vocabulary, languages: readonly ('en' | 'zh')[]): Promise<Tagger> {
+  /**
+   * Builds the concept vectors, or reads them from `cacheDir` when this model and vocabulary were seen before:
+   * embedding a 558-concept vocabulary is ~4000 prompts, seconds of text-encoder time that queries would wait on.
+   */
+  static async build(embedder: Embedder, vocab: Vocabulary, languages: readonly ('en' | 'zh')[], cacheDir?: string): Promise<Tagger> {
+    const file = cacheDir ? path.join(cacheDir, `concepts-${embedder.modelKey}-${vocab.hash}-${languages.join('')}.f32`) : null;
+    if (file) {
+      const cached = await Tagger.readCache(file, embedder.dim, vocab.concepts.length).catch(() => null);
+      if (cached) return new Tagger(vocab, embedder.dim, cached.concepts, cached.background);
+    }
+    const t = await Tagger.compute(embedder, vocab, languages);
+    if (file) await t.writeCache(file).catch(() => {}); // a cache that cannot be written only costs time
+    return t;
+  }
+
+  private static async readCache(file: string, dim: number, count: number): Promise<{ concepts: Float32Array; background: Float32Array[] } | null> {
+    const buf = await readFile(file);
+    const head = new Uint32Array(buf.buffer, buf.byteOffset, 3);
+    if (head[0] !== dim || head[1] !== count) return null;
+    const bg = head[2];
+    const floats = new Float32Array(buf.buffer.slice(buf.byteOffset + 12, buf.byteOffset + buf.byteLength));
+    if (floats.length !== (count + bg) * dim) return null;
+    const background = Array.from({ length: bg }, (_, i) => floats.slice((count + i) * dim, (count + i + 1) * dim));
+    return { concepts: floats.slice(0, count * dim), background };
+  }
+
+  private async writeCache(file: string): Promise<void> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const count = this.vocab.concepts.length;
+    const out = Buffer.alloc(12 + (count + this.background.length) * this.dim * 4);
+    out.writeUInt32LE(this.dim, 0);
+    out.writeUInt32LE(count, 4);
+    out.writeUInt32LE(this.background.length, 8);
+    const floats = new Float32Array(out.buffer, out.byteOffset + 12, (count + this.background.length) * this.dim);
+    floats.set(this.concepts, 0);
+    this.background.forEach((b, i) => floats.set(b, (count + i) * this.dim));
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, out);
+    await rename(tmp, file);
+  }
+
+  private static async compute(embedder: Embedder, vocab: Vocabulary, languages: readonly ('en' | 'zh')[]): Promise<Tagger> {
     const dim = embedder.dim;
     const matrix = new Float32Array(vocab.concepts.length * dim);
     const BATCH = 32;
