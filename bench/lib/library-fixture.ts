@@ -1,6 +1,8 @@
 // A library as the app would have left it after indexing n photos, built without running the model n times:
 // photo rows (optionally for real small files on disk, so rescans stat real inodes) and CLIP-like vectors written
 // through the engine's own store, then one ordinary index run (untimed) so tags and compaction are done.
+import * as lancedb from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Float64, Int32, Table as ArrowTable, Utf8, makeVector, vectorFromArray, type Vector as ArrowVector } from 'apache-arrow';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -60,6 +62,11 @@ export async function ensureLibrary(o: FixtureOptions): Promise<LibraryFixture> 
   const store = await LanceVectorStore.open(path.join(libDir, 'db'));
   const vectors = await store.vectors(model.key, model.dim);
   const CHUNK = 20_000;
+  let bulk: { photos: lancedb.Table; vectors: lancedb.Table } | null = null;
+  if (o.n > 200_000) {
+    const db = await lancedb.connect(path.join(libDir, 'db'));
+    bulk = { photos: await db.openTable('photos'), vectors: await db.openTable(`vectors_${model.key}`) };
+  }
   const t0 = Date.now();
   for (let i = 0; i < o.n; i += CHUNK) {
     const end = Math.min(o.n, i + CHUNK);
@@ -96,9 +103,15 @@ export async function ensureLibrary(o: FixtureOptions): Promise<LibraryFixture> 
       ids.push(id);
       vecs.push(set.matrix.subarray(k * model.dim, (k + 1) * model.dim));
     }
-    // Vectors first, rows last: the engine's own commit order.
-    await vectors.upsert(ids, vecs);
-    await store.upsertPhotos(rows);
+    // Vectors first, rows last: the engine's own commit order. Large libraries append in bulk (the rows are all
+    // new; the store's merge-insert re-reads the growing table on every commit, quadratic at a million).
+    if (bulk) {
+      await bulk.vectors.add(vectorTable(ids, vecs, model.dim));
+      await bulk.photos.add(photoTable(rows));
+    } else {
+      await vectors.upsert(ids, vecs);
+      await store.upsertPhotos(rows);
+    }
     o.log(`  ${end}/${o.n} rows (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
   await store.optimize();
@@ -113,4 +126,40 @@ export async function ensureLibrary(o: FixtureOptions): Promise<LibraryFixture> 
   }
   await writeFile(manifestFile, JSON.stringify(want));
   return { libDir, root, n: o.n, seed };
+}
+
+function vectorTable(ids: string[], vecs: Float32Array[], dim: number): ArrowTable {
+  const flat = new Float32Array(ids.length * dim);
+  vecs.forEach((v, i) => flat.set(v, i * dim));
+  const type = new FixedSizeList(dim, new Field('item', new Float32(), true));
+  const list = makeVector({ type, length: ids.length, nullCount: 0, child: makeVector(flat).data[0] } as never);
+  return new ArrowTable({ id: vectorFromArray(ids, new Utf8()), vector: list } as Record<string, ArrowVector>);
+}
+
+/** The photos table's columns (the store's schema, snake_case). */
+function photoTable(rows: PhotoRecord[]): ArrowTable {
+  const col = <K extends keyof PhotoRecord>(k: K) => rows.map((r) => r[k]);
+  return new ArrowTable({
+    id: vectorFromArray(col('id'), new Utf8()),
+    path: vectorFromArray(col('path'), new Utf8()),
+    root: vectorFromArray(col('root'), new Utf8()),
+    folder: vectorFromArray(col('folder'), new Utf8()),
+    name: vectorFromArray(col('name'), new Utf8()),
+    size: vectorFromArray(col('size'), new Float64()),
+    mtime: vectorFromArray(col('mtime'), new Float64()),
+    hash: vectorFromArray(col('hash'), new Utf8()),
+    width: vectorFromArray(col('width'), new Int32()),
+    height: vectorFromArray(col('height'), new Int32()),
+    format: vectorFromArray(col('format'), new Utf8()),
+    taken_at: vectorFromArray(col('takenAt'), new Float64()),
+    camera: vectorFromArray(col('camera'), new Utf8()),
+    lat: vectorFromArray(col('lat'), new Float64()),
+    lon: vectorFromArray(col('lon'), new Float64()),
+    thumb: vectorFromArray(col('thumb'), new Utf8()),
+    phash: vectorFromArray(col('phash'), new Utf8()),
+    status: vectorFromArray(col('status'), new Utf8()),
+    error_code: vectorFromArray(col('errorCode'), new Utf8()),
+    error: vectorFromArray(col('error'), new Utf8()),
+    indexed_at: vectorFromArray(col('indexedAt'), new Float64()),
+  } as Record<string, ArrowVector>);
 }

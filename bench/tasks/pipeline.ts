@@ -54,6 +54,7 @@ taskMain(async (a: Args) => {
       photos: items.length,
       seconds: round(seconds, 2),
       cpu_utilisation: round(cpu / seconds / a.threads, 2),
+      cpu_s_per_photo: round(cpu / items.length, 4),
       peak_rss_mb: round(peakRssMb()),
       settings: { ...pipelineDefaults(a.threads), ...(a.batchSize ? { batchSize: a.batchSize } : {}), ...(a.decodeConcurrency ? { decodeConcurrency: a.decodeConcurrency } : {}) },
     };

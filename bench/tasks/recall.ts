@@ -31,6 +31,8 @@ taskMain(async (a: Args) => {
     const r = (i * 7919 + 13) % a.n;
     return set.matrix.slice(r * set.dim, (r + 1) * set.dim);
   });
+  let mode = '';
+  let threadsUsed = 0;
   const measure = (qs: Float32Array[]) => {
     let recall = 0;
     const ms: number[] = [];
@@ -39,6 +41,8 @@ taskMain(async (a: Args) => {
       let t0 = performance.now();
       const got = idx.search(q, 20);
       ms.push(performance.now() - t0);
+      mode = idx.lastSearch.mode;
+      threadsUsed = idx.lastSearch.threads;
       t0 = performance.now();
       const want = idx.exactSearch(q, 20);
       exactMs.push(performance.now() - t0);
@@ -59,8 +63,8 @@ taskMain(async (a: Args) => {
     text_search_p95_ms: round(tx.p95, 2),
     image_search_p50_ms: round(im.p50, 2),
     exact_float_scan_p50_ms: round(tx.exactP50, 1),
-    mode: idx.lastSearch.mode,
-    threads_used: idx.lastSearch.threads,
+    mode,
+    threads_used: threadsUsed,
     index_mb: round(idx.bytes / 2 ** 20),
     build_s: round(buildSeconds, 2),
     generate_s: round(genSeconds, 2),

@@ -6,7 +6,7 @@ import { decodePhoto } from '../../src/main/core/decode/index.js';
 import { TransformersClipEmbedder, type DtypePreference } from '../../src/main/core/embed/transformers-clip-embedder.js';
 import { applyIndexThreads, pipelineDefaults } from '../../src/main/core/index/index-pipeline.js';
 import { taskMain } from '../lib/child.js';
-import { round } from '../lib/measure.js';
+import { cpuSeconds, round } from '../lib/measure.js';
 
 interface Args {
   photosDir: string;
@@ -29,6 +29,7 @@ taskMain(async (a: Args) => {
   const tensors: Float32Array[] = [];
   let next = 0;
   const n = Math.min(a.decodePhotos, files.length);
+  const c0 = cpuSeconds();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: d.decodeConcurrency }, async () => {
@@ -40,12 +41,15 @@ taskMain(async (a: Args) => {
     }),
   );
   const decodeIps = n / ((performance.now() - t0) / 1000);
+  const decodeCpu = (cpuSeconds() - c0) / n;
 
   const embed: Record<string, number> = {};
+  const embedCpu: Record<string, number> = {};
   for (const dtype of a.dtypes) {
     const e = dtype === 'auto' ? embedder : await TransformersClipEmbedder.open(a.modelDir, { threads: a.threads, dtype });
     await e.embedImages(tensors.slice(0, d.batchSize));
     const batches = Math.max(1, Math.round(a.embedImages / d.batchSize));
+    const c1 = cpuSeconds();
     const t1 = performance.now();
     for (let b = 0; b < batches; b++) {
       const start = (b * d.batchSize) % tensors.length;
@@ -54,6 +58,7 @@ taskMain(async (a: Args) => {
       await e.embedImages(batch);
     }
     embed[dtype === 'auto' ? e.dtype() : dtype] = (batches * d.batchSize) / ((performance.now() - t1) / 1000);
+    embedCpu[dtype === 'auto' ? e.dtype() : dtype] = (cpuSeconds() - c1) / (batches * d.batchSize);
     if (e !== embedder) await e.close();
   }
   const used = embedder.dtype();
@@ -63,6 +68,9 @@ taskMain(async (a: Args) => {
     embed_ips: round(embed[used], 2),
     embed_ips_by_dtype: Object.fromEntries(Object.entries(embed).map(([k, v]) => [k, round(v, 2)])),
     dtype: used,
+    // CPU seconds per photo: what a stage costs whatever else runs on the machine.
+    decode_cpu_s: round(decodeCpu, 4),
+    embed_cpu_s: round(embedCpu[used], 4),
     settings: d,
     decoded: n,
   };
