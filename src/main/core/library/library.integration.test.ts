@@ -71,7 +71,7 @@ describe.each(['split', 'combined'] as const)('toy-color, %s layout', (layout) =
         }
       }
       // Soutu carries a wasm HEVC decoder, so HEIC/HEIF must decode even though prebuilt sharp cannot.
-      for (const heic of manifest.filter((r) => /\.(heic|heif)$/i.test(r.path))) expect(failed.has(heic.path), heic.path).toBe(false);
+      for (const heic of manifest.filter((r) => /\.(heic|heif)$/i.test(r.path))) expect(failed.has(heic.path), `${heic.path}: ${failed.get(heic.path)?.error}`).toBe(false);
       const decodable = manifest.filter((r) => r.expect !== 'skip').length;
       const either = manifest.filter((r) => r.expect === 'either' && !failed.has(r.path)).length;
       expect(status.photos).toBe(Object.keys(colours).length + decodable - (manifest.filter((r) => r.expect === 'either').length - either));

@@ -38,6 +38,7 @@ import { l2normalize } from '../embed/embedder.js';
 import { readUserData, writeUserData, smartAlbumSchema, type SmartAlbum, type UserData } from './user-data.js';
 import { writeFile } from 'node:fs/promises';
 import { VectorIndex } from '../search/vector-index.js';
+import { KeywordIndex } from '../search/keyword-index.js';
 import { LanceVectorStore, type StoreRepair } from '../store/lance-vector-store.js';
 import { FolderWatcher, type FolderWatcherOptions } from '../watch/folder-watcher.js';
 import type { ModelVectors, PhotoRecord, VectorStore } from '../store/vector-store.js';
@@ -111,6 +112,8 @@ function isInside(child: string, parent: string): boolean {
 export class Library extends EventEmitter<LibraryEvents> {
   private photos = new Map<string, PhotoRecord>();
   private byPath = new Map<string, string>();
+  /** File and folder names of ok photos, for the hybrid keyword part of text search. */
+  private keywords = new KeywordIndex();
   private vindex: VectorIndex | null = null;
   private vectors: ModelVectors | null = null;
   private queryCache = new LruCache<string, Float32Array>(512);
@@ -152,6 +155,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       for (const r of await store.allPhotos()) {
         lib.photos.set(r.id, r);
         lib.byPath.set(r.path, r.id);
+        if (r.status === 'ok') lib.keywords.set(r.id, r.root, r.path);
       }
       await lib.selectModel({ id: lib.embedder.modelId, source: embedder.source, key: lib.embedder.modelKey, dim: lib.embedder.dim });
       lib.searchEmbedder = lib.embedder;
@@ -305,6 +309,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.store.deletePhotos(ids);
     for (const id of ids) {
       this.tagsById.delete(id);
+      this.keywords.delete(id);
       const r = this.photos.get(id);
       if (r) this.byPath.delete(r.path);
       this.photos.delete(id);
@@ -543,7 +548,11 @@ export class Library extends EventEmitter<LibraryEvents> {
       if (old && old.path !== r.path) this.byPath.delete(old.path);
       this.photos.set(r.id, r);
       this.byPath.set(r.path, r.id);
-      if (r.status !== 'ok') this.vindex?.delete(r.id);
+      if (r.status === 'ok') this.keywords.set(r.id, r.root, r.path);
+      else {
+        this.keywords.delete(r.id);
+        this.vindex?.delete(r.id);
+      }
     }
     if (this.vindex && target.key === this.meta.model?.key) for (const [id, v] of vecs) this.vindex.set(id, v);
   }
@@ -595,9 +604,10 @@ export class Library extends EventEmitter<LibraryEvents> {
     const accept = exclude ? (id: string) => id !== exclude && (base ? base(id) : true) : base;
     const stats = new ScoreAccumulator();
     const want = opts.sort === 'date' ? Math.max(offset + limit, 1000) : offset + limit;
-    let rows = idx.search(q, want, accept, stats);
-    const cutoff = rows.length > 0 ? bestMatchCutoff(rows[0].score, stats.stats()) : -Infinity;
-    if (keywords.length > 0) rows = this.blendKeywords(rows, q, keywords, accept, want);
+    const boost = keywords.length > 0 ? this.keywordBoost(keywords) : undefined;
+    const rows = idx.search(q, want, accept, stats, boost);
+    // The cutoff follows the vector scores' distribution; a keyword boost can lift a hit above it.
+    const cutoff = rows.length > 0 ? bestMatchCutoff(Math.max(...rows.map((r) => r.base ?? r.score)), stats.stats()) : -Infinity;
     let out: SearchHit[] = rows
       .filter((r) => opts.minScore === undefined || r.score >= opts.minScore)
       .map((r) => ({ ...toInfo(this.photos.get(r.id)!, this.dir, this.offlineRoots()), score: r.score, tier: r.score >= cutoff ? ('best' as const) : ('more' as const) }));
@@ -606,30 +616,12 @@ export class Library extends EventEmitter<LibraryEvents> {
     return out.slice(offset, offset + limit);
   }
 
-  /** Hybrid search: photos whose file or folder name holds a query keyword get a boost and join the candidates. */
-  private blendKeywords(rows: { id: string; score: number }[], q: Float32Array, keywords: string[], accept: ((id: string) => boolean) | undefined, want: number) {
+  /** Hybrid search: photos whose file or folder name holds query keywords get this much added to their score. */
+  private keywordBoost(keywords: string[]): Map<string, number> {
     const BOOST = 0.1;
-    const matchers = keywords.map((k) => (/^[\x00-\x7f]+$/.test(k) ? new RegExp(`(^|[^a-z0-9])${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9])`) : k));
-    const matchCount = (p: PhotoRecord) => {
-      const rel = path.relative(p.root, p.path).toLowerCase();
-      let n = 0;
-      for (const m of matchers) if (typeof m === 'string' ? rel.includes(m) : m.test(rel)) n++;
-      return n;
-    };
-    const scores = new Map(rows.map((r) => [r.id, r.score]));
-    const idx = this.vindex!;
-    for (const p of this.photos.values()) {
-      if (p.status !== 'ok' || (accept && !accept(p.id))) continue;
-      const n = matchCount(p);
-      if (n === 0) continue;
-      const base = scores.get(p.id) ?? idx.score(p.id, q);
-      if (base === null) continue;
-      scores.set(p.id, base + (BOOST * n) / matchers.length);
-    }
-    return [...scores.entries()]
-      .map(([id, score]) => ({ id, score }))
-      .sort((a, b) => b.score - a.score)
-      .slice(0, want);
+    const boost = new Map<string, number>();
+    for (const [id, n] of this.keywords.counts(keywords)) boost.set(id, (BOOST * n) / keywords.length);
+    return boost;
   }
 
   /** Embeds a text query (cached). */
