@@ -1,7 +1,7 @@
 // Crash consistency: the real CLI is killed with SIGKILL at random moments while indexing; after each kill the
 // library must open, hold no duplicate rows, not redo finished files, and end equal to a clean run.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,16 +19,39 @@ let model: string;
 let photos: string;
 const FILES = 240;
 
-function runCli(args: string[], killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+/** Number of committed versions of the photos table (one per write commit). */
+function photoVersions(libDir: string): number {
+  try {
+    return readdirSync(path.join(libDir, 'db', 'photos.lance', '_versions')).length;
+  } catch {
+    return 0;
+  }
+}
+
+type Kill = { afterMs: number } | { afterCommitMs: number; libDir: string };
+
+function runCli(args: string[], kill?: Kill): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = killAfterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), killAfterMs) : null;
+    const timers: NodeJS.Timeout[] = [];
+    if (kill && 'afterMs' in kill) timers.push(setTimeout(() => child.kill('SIGKILL'), kill.afterMs));
+    if (kill && 'afterCommitMs' in kill) {
+      // Wait for this run's first commit, then kill a random moment later: lands mid-run however loaded the machine is.
+      const start = photoVersions(kill.libDir);
+      const poll = setInterval(() => {
+        if (photoVersions(kill.libDir) > start) {
+          clearInterval(poll);
+          timers.push(setTimeout(() => child.kill('SIGKILL'), kill.afterCommitMs));
+        }
+      }, 10);
+      timers.push(poll);
+    }
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      for (const t of timers) clearTimeout(t);
       resolve({ code, signal, stdout, stderr });
     });
   });
@@ -77,8 +100,9 @@ describe('kill -9 during indexing', () => {
     const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
     for (let t = 0; t < TRIALS; t++) {
       const before = existsSync(path.join(lib, 'db')) ? (await storeState(lib)).rows.length : 0;
-      // Kill anywhere from start-up to near the end, scaled by how long a clean run takes on this machine now.
-      const res = await runCli(['index', photos, '--library', lib, '--model', model, '--device', 'cpu', '--json', '--batch-size', '4'], cleanMs * (0.15 + 0.8 * rnd()));
+      // Half the kills a random moment after the run's first commit (those first), half at a random time (start-up included).
+      const kill: Kill = t % 2 === 1 ? { afterMs: cleanMs * (0.15 + 0.8 * rnd()) } : { afterCommitMs: rnd() * 400, libDir: lib };
+      const res = await runCli(['index', photos, '--library', lib, '--model', model, '--device', 'cpu', '--json', '--batch-size', '4'], kill);
       if (res.signal === 'SIGKILL') kills++;
       const state = await storeState(lib);
       const ids = state.rows.map((r) => r.id);
@@ -91,6 +115,7 @@ describe('kill -9 during indexing', () => {
       const opened = await Library.open(lib, { model, device: 'cpu', readOnly: true });
       await opened.close();
     }
+    console.log(`crash test: ${TRIALS} runs, ${kills} killed with SIGKILL, ${partial} of them mid-run`);
     expect(kills).toBeGreaterThan(0);
     // At least one kill must have landed mid-run (some rows written, not all), or the test proves nothing.
     expect(partial).toBeGreaterThan(0);
