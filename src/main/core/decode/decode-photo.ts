@@ -141,11 +141,12 @@ async function decode(input: string | Buffer, spec: PreprocessSpec, opts: Decode
     base = checkRgb(data, info.width, info.height, info.channels);
     if (hevc) sharpDecodesHevc = true;
   } catch (e) {
-    if (hevc && sharpDecodesHevc === undefined && /not been built in|no decoder|hevc/i.test(String(e))) {
-      sharpDecodesHevc = false;
+    if (hevc) {
+      if (sharpDecodesHevc === undefined && /not been built in|no decoder|hevc/i.test(String(e))) sharpDecodesHevc = false;
+      // Whatever libvips said (its wording varies by file, and another HEIC may be settling the question at the same
+      // moment), libheif gets the last word: truly damaged data fails there with its own reason.
       return decodeHevc(src, spec, thumbSize, wantTensor, m);
     }
-    if (hevc && sharpDecodesHevc === false) return decodeHevc(src, spec, thumbSize, wantTensor, m);
     return { ok: false, error: classifyVipsError(e, 'pixels', format, clues) };
   }
 
