@@ -18,6 +18,8 @@ interface Args {
   /** Overrides of the pipeline's defaults, for tuning runs. */
   batchSize?: number;
   decodeConcurrency?: number;
+  writeBatch?: number;
+  writeIntervalMs?: number;
 }
 
 taskMain(async (a: Args) => {
@@ -42,7 +44,7 @@ taskMain(async (a: Args) => {
     await runPipeline(
       items,
       { store, vectors, embedder, decode: (f, spec, o) => decodePhoto(f, spec, o), thumbsDir: dir, onCommit: () => {} },
-      { onItemDone: (row) => (done += row.status === 'ok' ? 1 : 0), threads: a.threads, batchSize: a.batchSize, decodeConcurrency: a.decodeConcurrency },
+      { onItemDone: (row) => (done += row.status === 'ok' ? 1 : 0), threads: a.threads, batchSize: a.batchSize, decodeConcurrency: a.decodeConcurrency, writeBatch: a.writeBatch, writeIntervalMs: a.writeIntervalMs },
     );
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds() - cpu0;
