@@ -463,6 +463,8 @@ export class Library extends EventEmitter<LibraryEvents> {
           signal: opts.signal,
           batchSize: opts.batchSize,
           decodeConcurrency: opts.decodeConcurrency,
+          // The user's thread setting bounds decoding as well as inference.
+          threads: this.opts.threads,
           onItemDone: (row) => {
             progress.done++;
             if (row.status === 'ok') progress.indexed++;
