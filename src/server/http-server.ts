@@ -10,7 +10,8 @@ import type { IndexProgress } from '../shared/types.js';
 import { createCallHandlers, toApiError, type CallHandlers } from './call-handlers.js';
 import { EventHub } from './event-hub.js';
 import { IndexRunner } from './index-runner.js';
-import { BROWSER_FORMATS, containedRealPath, IMAGE_MIME, openImage } from './media.js';
+import { BROWSER_FORMATS, IMAGE_MIME, openImage } from '../main/core/decode/open-image.js';
+import { containedRealPath } from './media.js';
 import {
   BASE_HEADERS,
   checkToken,

@@ -1,9 +1,7 @@
 // Resolves what /media may send: only thumbnails in the library's thumbs folder and photos inside indexed
-// roots, checked after resolving symlinks, and only files whose bytes really are an image.
-import { constants } from 'node:fs';
-import { open, realpath, type FileHandle } from 'node:fs/promises';
+// roots, checked after resolving symlinks (the bytes are checked by openImage in core/decode/open-image.ts).
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { sniffImageFormat, type SniffedFormat } from '../main/core/decode/index.js';
 
 /** True when `child` is `parent` or lies below it. Both must be absolute and normalised. */
 export function isPathInside(child: string, parent: string): boolean {
@@ -36,46 +34,3 @@ export async function containedRealPath(file: string, dirs: string[]): Promise<{
   return { ok: false, why: 'forbidden' };
 }
 
-export const IMAGE_MIME: Record<SniffedFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  heif: 'image/heif',
-  tiff: 'image/tiff',
-  bmp: 'image/bmp',
-  jp2: 'image/jp2',
-};
-
-/** Formats every current browser shows in an <img>; the rest are converted to JPEG for the lightbox. */
-export const BROWSER_FORMATS: ReadonlySet<SniffedFormat> = new Set(['jpeg', 'png', 'gif', 'webp', 'avif', 'bmp']);
-
-export interface OpenedImage {
-  handle: FileHandle;
-  format: SniffedFormat;
-  size: number;
-  mtimeMs: number;
-}
-
-/** Opens a resolved file without following a final symlink, and checks it is a regular file holding an image. */
-export async function openImage(realPath: string): Promise<OpenedImage | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(realPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  } catch {
-    return null;
-  }
-  try {
-    const st = await handle.stat();
-    if (!st.isFile() || st.size === 0) throw new Error('not a file');
-    const head = Buffer.alloc(64);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const format = sniffImageFormat(head.subarray(0, bytesRead));
-    if (!format) throw new Error('not an image');
-    return { handle, format, size: st.size, mtimeMs: st.mtimeMs };
-  } catch {
-    await handle.close();
-    return null;
-  }
-}

@@ -6,6 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { isCallName } from '../../shared/api.js';
 import { decodeHeicRgba } from '../core/decode/heic-fallback.js';
+import { BROWSER_FORMATS } from '../core/decode/open-image.js';
 import { sniffImageFormat } from '../core/decode/sniff.js';
 import { defaultModelFor } from '../core/embed/model-catalog.js';
 import { listModels } from '../core/embed/model-store.js';
@@ -29,7 +30,6 @@ interface ElectronParentPort {
   off(event: 'message', listener: (e: { data: unknown }) => void): void;
 }
 
-const BROWSER_FORMATS = new Set(['jpeg', 'png', 'gif', 'webp', 'avif', 'bmp']);
 
 function log(line: string): void {
   process.stderr.write(`[soutu library] ${line}\n`);

@@ -1,30 +1,13 @@
 // The soutu-media:// protocol: soutu-media://thumb/<id> and soutu-media://full/<id> serve a photo's thumbnail
 // or file by its 16-hex id, and only when the file's real location lies inside the library's thumbs folder or
 // an indexed root. A pure Request → Response handler; where files are comes from the library process.
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { sniffImageFormat, type SniffedFormat } from '../core/decode/sniff.js';
+import { BROWSER_FORMATS, IMAGE_MIME, openImage } from '../core/decode/open-image.js';
 import { PHOTO_ID_RE } from './ipc-channels.js';
 import { resolveInsideRoots } from './path-guard.js';
 import { MEDIA_SCHEME, originOf } from './security.js';
 
 export type MediaKind = 'thumb' | 'full';
-
-export const IMAGE_MIME: Record<SniffedFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  heif: 'image/heif',
-  tiff: 'image/tiff',
-  bmp: 'image/bmp',
-  jp2: 'image/jp2',
-};
-
-/** Formats Chromium shows in an <img>; others are converted to JPEG (by the library process) for 'full'. */
-export const BROWSER_FORMATS: ReadonlySet<SniffedFormat> = new Set(['jpeg', 'png', 'gif', 'webp', 'avif', 'bmp']);
 
 /** Parses soutu-media://<kind>/<id>; null for anything else (other hosts, encoded tricks, extra segments). */
 export function parseMediaUrl(raw: string): { kind: MediaKind; id: string } | null {
@@ -61,27 +44,6 @@ function status(code: number, message: string): Response {
   return new Response(message, { status: code, headers: { ...BASE_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } });
 }
 
-/** Opens the resolved path without following a final symlink and checks it is a regular file holding an image. */
-async function openImage(real: string): Promise<{ handle: FileHandle; format: SniffedFormat; size: number; mtimeMs: number } | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  } catch {
-    return null;
-  }
-  try {
-    const st = await handle.stat();
-    if (!st.isFile() || st.size === 0) throw new Error('not a file');
-    const head = Buffer.alloc(64);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const format = sniffImageFormat(head.subarray(0, bytesRead));
-    if (!format) throw new Error('not an image');
-    return { handle, format, size: st.size, mtimeMs: st.mtimeMs };
-  } catch {
-    await handle.close().catch(() => {});
-    return null;
-  }
-}
 
 export function createMediaProtocolHandler(deps: MediaProtocolDeps): (request: Request) => Promise<Response> {
   return async (request) => {
