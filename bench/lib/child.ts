@@ -1,6 +1,10 @@
 // Bench tasks run in child processes: each has its own memory peak, thread pools and cold caches. A task file
 // calls taskMain(fn); the parent calls runTask(file, args) and gets the object fn returned.
+// Tasks run as plain Node on an esbuild bundle, the form the CLI ships in (packages external, as in
+// scripts/build-cli.mjs): under a TypeScript loader the process holds ~150 MB more (the loader's own compiler and
+// source maps), which would be measured as the product's memory.
 import { spawn } from 'node:child_process';
+import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,11 +34,33 @@ export interface RunOptions {
   log?: (s: string) => void;
 }
 
-/** Runs bench/tasks/<name>.ts in a fresh Node process and returns its result. */
+const built = new Map<string, Promise<string>>();
+
+/** Bundles bench/tasks/<name>.ts once per bench run into .cache/bench/tasks/<name>.mjs. */
+function bundledTask(name: string): Promise<string> {
+  let p = built.get(name);
+  if (!p) {
+    const outfile = path.resolve(BENCH_DIR, '..', '.cache', 'bench', 'tasks', `${name}.mjs`);
+    p = build({
+      entryPoints: [path.join(BENCH_DIR, 'tasks', `${name}.ts`)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'warning',
+    }).then(() => outfile);
+    built.set(name, p);
+  }
+  return p;
+}
+
+/** Runs bench/tasks/<name>.ts, bundled, in a fresh Node process and returns its result. */
 export async function runTask<R>(name: string, args: unknown, opts: RunOptions = {}): Promise<R> {
   const out = path.join(os.tmpdir(), `soutu-bench-${process.pid}-${name}-${Date.now()}.json`);
-  const file = path.join(BENCH_DIR, 'tasks', `${name}.ts`);
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', file, JSON.stringify(args), out], {
+  const file = await bundledTask(name);
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), file, JSON.stringify(args), out], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });
