@@ -12,6 +12,7 @@ import { decodeHeicRgba } from './heic-fallback';
 import { specResizeSize, specSourceEdge, type PreprocessSpec } from './preprocess-spec';
 import { SNIFF_BYTES, sniffImageFormat } from './sniff';
 import { PoolCrashError, PoolTimeoutError } from './worker-pool';
+import { differenceHash } from './dhash';
 
 export interface PhotoMeta {
   /** Displayed size, after EXIF orientation / HEIF transforms. */
@@ -37,6 +38,8 @@ export interface DecodedPhoto {
   thumbnail: Buffer;
   thumbWidth: number;
   thumbHeight: number;
+  /** dHash of the picture (16 hex digits, see dhash.ts), from the same decoded pixels. */
+  dhash: string;
   meta: PhotoMeta;
 }
 
@@ -250,6 +253,7 @@ async function finish(
       thumbnail: thumb.data,
       thumbWidth: thumb.width,
       thumbHeight: thumb.height,
+      dhash: differenceHash(base.data, base.width, base.height),
       meta: {
         width: info.width,
         height: info.height,

@@ -95,33 +95,6 @@ export async function quickHash(file: string, size: number): Promise<string> {
   return h.digest('hex');
 }
 
-/**
- * dHash: 9×8 greyscale, one bit per horizontal neighbour pair. Survives resizing and re-compression; tells two
- * different shots of one scene apart far better than CLIP vectors, which call them "the same thing".
- */
-export async function differenceHash(image: Buffer): Promise<string> {
-  const px = await sharp(image).greyscale().resize(9, 8, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();
-  let hex = '';
-  for (let y = 0; y < 8; y++) {
-    let byte = 0;
-    for (let x = 0; x < 8; x++) byte = (byte << 1) | (px[y * 9 + x] > px[y * 9 + x + 1] ? 1 : 0);
-    hex += byte.toString(16).padStart(2, '0');
-  }
-  return hex;
-}
-
-export function hammingHex(a: string, b: string): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i += 8) {
-    let x = (parseInt(a.slice(i, i + 8), 16) ^ parseInt(b.slice(i, i + 8), 16)) >>> 0;
-    while (x) {
-      x &= x - 1;
-      d++;
-    }
-  }
-  return d;
-}
-
 export function thumbRelPath(id: string): string {
   return path.join('thumbs', id.slice(0, 2), `${id}.webp`);
 }
@@ -213,7 +186,7 @@ export async function runPipeline(items: WorkItem[], deps: PipelineDeps, opts: P
         lat: v.meta.gps?.lat ?? null,
         lon: v.meta.gps?.lon ?? null,
         thumb: rel,
-        phash: await differenceHash(v.thumbnail).catch(() => null),
+        phash: v.dhash,
       };
       await decoded.push({ item, row, tensor: v.tensor }).catch(() => {});
     }

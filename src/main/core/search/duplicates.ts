@@ -2,7 +2,7 @@
 // (11 bands of 5–6 bits: any pair within Hamming distance 10 shares a band, and farther pairs up to the
 // threshold almost always do), are confirmed by Hamming distance and by image-vector cosine, and joined with
 // union-find. Different photos of one scene fail the hash test.
-import { hammingHex } from '../index/index-pipeline.js';
+import { hammingHex } from '../decode/dhash.js';
 
 export interface DuplicateCandidate {
   id: string;
@@ -17,8 +17,10 @@ export interface DuplicateOptions {
 }
 
 /**
- * Chosen by measurement (scripts/measure-duplicates.ts on the 31 fixture photos): resized/re-compressed copies
- * differ by median 1, p95 4, max 11 bits; 2%-shifted "burst" frames by max 9; different photos by at least 17.
+ * Chosen by measurement (scripts/measure-duplicates.ts on the 31 fixture photos, hash from the decoder's working
+ * buffer): resized/re-compressed copies differ by median 0, p95 2, max 3 bits; 2%-shifted "burst" frames by max 7;
+ * different photos by at least 13 (p05 23). (The earlier hash of the WebP thumbnail: copies max 11, bursts max 9,
+ * different min 17.)
  */
 export const DEFAULT_MAX_HAMMING = 12;
 const BANDS: [number, number][] = (() => {
