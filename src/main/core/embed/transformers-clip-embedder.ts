@@ -217,6 +217,10 @@ export class TransformersClipEmbedder implements Embedder {
             graphOptimizationLevel: 'all',
             // Errors still surface as exceptions; ORT's own warnings on stderr would only confuse users.
             logSeverityLevel: 3,
+            // While indexing, libvips decodes on the same cores: ORT's idle threads must yield rather than spin
+            // (0.121-0.126 against 0.127-0.140 CPU-s a photo, bench/PERFORMANCE.md). Text queries are short bursts
+            // that gain from spinning.
+            ...(tower === 'vision' ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
           },
         });
         if (tower === 'text') this.textDevice = device;
