@@ -621,9 +621,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   /** Hybrid search: photos whose file or folder name holds query keywords get this much added to their score. */
   private keywordBoost(keywords: string[]): Map<string, number> {
     const BOOST = 0.1;
-    const boost = new Map<string, number>();
-    for (const [id, n] of this.keywords.counts(keywords)) boost.set(id, (BOOST * n) / keywords.length);
-    return boost;
+    return this.keywords.boosts(keywords, BOOST / keywords.length);
   }
 
   /** Embeds a text query (cached). */

@@ -41,6 +41,18 @@ describe('KeywordIndex', () => {
     }
   });
 
+  it('scales each match by perMatch in boosts()', () => {
+    const files = names();
+    const idx = new KeywordIndex();
+    for (const [id, f] of files) idx.set(id, f.root, f.file);
+    for (const kws of [['beach'], ['dogs', 'sunset'], ['beach', 'beach', 'dog']]) {
+      const want = [...reference(files, kws)].map(([id, n]) => [id, n * 0.05] as [string, number]);
+      const got = sorted(idx.boosts(kws, 0.05));
+      expect(got.map(([id]) => id)).toEqual(want.sort(([a], [b]) => (a < b ? -1 : 1)).map(([id]) => id));
+      for (const [i, [, b]] of got.entries()) expect(b).toBeCloseTo(want[i][1], 12);
+    }
+  });
+
   it('follows renames and deletions', () => {
     const files = names();
     const idx = new KeywordIndex();

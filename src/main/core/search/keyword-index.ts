@@ -85,40 +85,59 @@ export class KeywordIndex {
 
   /** For each photo matching at least one keyword: how many of the keywords it matches (repeats count again). */
   counts(keywords: string[]): Map<string, number> {
+    return this.boosts(keywords, 1);
+  }
+
+  /**
+   * `perMatch` × the number of keywords each photo matches, for photos matching any. One map write per matching
+   * photo and keyword: a keyword naming a big folder matches tens of thousands of photos, so no per-keyword set is
+   * built. Within one keyword a photo can only match twice through its folder and its own name; name hits in an
+   * already matched folder are skipped.
+   */
+  boosts(keywords: string[], perMatch: number): Map<string, number> {
     if (this.dirty) this.build();
     const out = new Map<string, number>();
     const times = new Map<string, number>();
     for (const k of keywords) if (k.length > 0) times.set(k, (times.get(k) ?? 0) + 1);
+    const add = (id: string, w: number) => {
+      const had = out.get(id);
+      out.set(id, had === undefined ? w : had + w);
+    };
     for (const [k, weight] of times) {
       const ascii = isAscii(k);
-      const hit = new Set<string>();
+      const w = weight * perMatch;
       if (k.includes('/') || k.includes('\\') || k.includes('\n')) {
         // Could span folder and file name: test whole relative paths (rare, so the slow way is fine).
         for (const [id, [key, name]] of this.entries) {
           const rel = this.folders.get(key)!.rel;
-          if (occursIn(rel ? `${rel}${path.sep}${name}` : name, k, ascii)) hit.add(id);
+          if (occursIn(rel ? `${rel}${path.sep}${name}` : name, k, ascii)) add(id, w);
         }
-      } else {
-        for (const f of this.folders.values()) if (f.rel && occursIn(f.rel, k, ascii)) for (const id of f.ids) hit.add(id);
-        const blob = this.blob;
-        const starts = this.starts;
-        let at = blob.indexOf(k);
-        while (at >= 0) {
-          // the name holding position `at`: last start ≤ at
-          let lo = 0;
-          let hi = this.order.length - 1;
-          while (lo < hi) {
-            const mid = (lo + hi + 1) >> 1;
-            if (starts[mid] <= at) lo = mid;
-            else hi = mid - 1;
-          }
-          const end = starts[lo + 1] - 1;
-          if (occursIn(blob, k, ascii, starts[lo], end)) hit.add(this.order[lo]);
-          // continue after this name
-          at = blob.indexOf(k, end + 1);
-        }
+        continue;
       }
-      for (const id of hit) out.set(id, (out.get(id) ?? 0) + weight);
+      const matchedFolders = new Set<string>();
+      for (const [key, f] of this.folders) {
+        if (!f.rel || !occursIn(f.rel, k, ascii)) continue;
+        matchedFolders.add(key);
+        for (const id of f.ids) add(id, w);
+      }
+      const blob = this.blob;
+      const starts = this.starts;
+      let at = blob.indexOf(k);
+      while (at >= 0) {
+        // the name holding position `at`: last start ≤ at
+        let lo = 0;
+        let hi = this.order.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (starts[mid] <= at) lo = mid;
+          else hi = mid - 1;
+        }
+        const end = starts[lo + 1] - 1;
+        const id = this.order[lo];
+        if (occursIn(blob, k, ascii, starts[lo], end) && (matchedFolders.size === 0 || !matchedFolders.has(this.entries.get(id)![0]))) add(id, w);
+        // continue after this name
+        at = blob.indexOf(k, end + 1);
+      }
     }
     return out;
   }
