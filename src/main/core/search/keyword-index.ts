@@ -7,6 +7,7 @@
 import path from 'node:path';
 
 interface Folder {
+  key: string;
   /** Lowercased path of the folder relative to the root ('' for the root itself). */
   rel: string;
   ids: Set<string>;
@@ -51,9 +52,10 @@ export class KeywordIndex {
     const relDir = path.relative(root, path.dirname(file)).toLowerCase();
     const key = `${root}\u0000${relDir}`;
     let f = this.folders.get(key);
-    if (!f) this.folders.set(key, (f = { rel: relDir, ids: new Set() }));
+    if (!f) this.folders.set(key, (f = { key, rel: relDir, ids: new Set() }));
     f.ids.add(id);
-    this.entries.set(id, [key, path.basename(file).toLowerCase()]);
+    // The folder's own key string, not this call's equal copy: one string per folder, not per photo.
+    this.entries.set(id, [f.key, path.basename(file).toLowerCase()]);
     this.dirty = true;
   }
 
