@@ -1,10 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import { decodeFloat16, encodeFloat16 } from './float16.js';
 import { VectorIndex, type VectorIndexOptions } from './vector-index.js';
 
 function rand(seed: number) {
   let s = seed >>> 0;
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
 }
+
+/** What the index holds for `v`: its float16 rounding. */
+function stored(v: Float32Array): Float32Array {
+  const h = new Uint16Array(v.length);
+  encodeFloat16(v, h);
+  const out = new Float32Array(v.length);
+  decodeFloat16(h, out);
+  return out;
+}
+
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, j) => s + x * b[j], 0);
+
+/** Float16 keeps 11 significant bits: a dot product of unit vectors moves by at most 2^-11 (< 5e-4, 3 digits). */
+const F16_DIGITS = 3;
 
 function unit(v: Float32Array): Float32Array {
   let s = 0;
@@ -71,14 +86,16 @@ class Stats {
 }
 
 describe('VectorIndex', () => {
-  it('returns the same top-k as a full sort, with filters and deletes', () => {
+  it('returns the same top-k as a full sort of the stored vectors, with filters and deletes', () => {
     const r = rand(7);
     const dim = 13;
     const idx = new VectorIndex(dim, 2);
     const vecs = new Map<string, Float32Array>();
+    const originals = new Map<string, Float32Array>();
     for (let i = 0; i < 500; i++) {
       const v = Float32Array.from({ length: dim }, r);
-      vecs.set(`p${i}`, v);
+      originals.set(`p${i}`, v);
+      vecs.set(`p${i}`, stored(v));
       idx.set(`p${i}`, v);
     }
     for (let i = 0; i < 500; i += 7) {
@@ -87,10 +104,9 @@ describe('VectorIndex', () => {
     }
     const q = Float32Array.from({ length: dim }, r);
     const accept = (id: string) => Number(id.slice(1)) % 3 !== 0;
-    const dot = (a: Float32Array) => a.reduce((s, x, j) => s + x * q[j], 0);
     const expected = [...vecs.entries()]
       .filter(([id]) => accept(id))
-      .map(([id, v]) => ({ id, score: dot(v) }))
+      .map(([id, v]) => ({ id, score: dot(v, q) }))
       .sort((a, b) => b.score - a.score)
       .slice(0, 25);
     const got = idx.search(q, 25, accept);
@@ -98,23 +114,34 @@ describe('VectorIndex', () => {
     expect(got[0].score).toBeCloseTo(expected[0].score, 4);
     expect(idx.size).toBe(vecs.size);
     expect(idx.get('p1')).toEqual(vecs.get('p1'));
+    // float16 holds each value to 2^-11 of itself
+    const p1 = originals.get('p1')!;
+    idx.get('p1')!.forEach((x, j) => expect(Math.abs(x - p1[j])).toBeLessThanOrEqual(Math.abs(p1[j]) * 2 ** -11));
     expect(idx.get('p0')).toBeNull();
   });
 
-  it('takes over a loaded matrix, then grows and deletes like any other', () => {
+  it('loads a matrix as float16 without keeping it, then grows and deletes like any other', () => {
     const dim = 8;
     const r = rand(9);
     const matrix = Float32Array.from({ length: 50 * dim }, r);
+    const original = matrix.slice();
     const ids = Array.from({ length: 50 }, (_, i) => `m${i}`);
-    const idx = new VectorIndex(dim);
+    const idx = new VectorIndex(dim, 1);
     idx.load(ids, matrix);
     expect(idx.size).toBe(50);
-    expect(idx.get('m3')).toEqual(matrix.slice(3 * dim, 4 * dim));
+    expect(idx.bytes).toBe(50 * dim * 2);
+    matrix.fill(7); // the caller's matrix is free to reuse
+    expect(idx.get('m3')).toEqual(stored(original.slice(3 * dim, 4 * dim)));
     idx.set('extra', Float32Array.from({ length: dim }, r));
     idx.delete('m0');
     expect(idx.size).toBe(50);
-    expect(idx.get('m49')).toEqual(matrix.slice(49 * dim, 50 * dim));
+    expect(idx.get('m49')).toEqual(stored(original.slice(49 * dim, 50 * dim)));
     expect(idx.search(idx.get('extra')!, 1)[0].id).toBe('extra');
+    // a load into a non-empty index adds and overwrites rows
+    idx.load(['m1', 'more'], original.slice(0, 2 * dim));
+    expect(idx.size).toBe(51);
+    expect(idx.get('m1')).toEqual(stored(original.slice(0, dim)));
+    expect(idx.get('more')).toEqual(stored(original.slice(dim, 2 * dim)));
     expect(() => idx.load(['x'], new Float32Array(3))).toThrow(/matrix/);
   });
 
@@ -130,6 +157,7 @@ describe('VectorIndex', () => {
       const w = world(dim, 60, 11);
       const build = () => {
         const idx = new VectorIndex(dim, 16, opts);
+        /** The float32 vectors given (the truth recall is measured against). */
         const vecs = new Map<string, Float32Array>();
         w.points(n).forEach((v, i) => {
           vecs.set(`p${i}`, v);
@@ -139,7 +167,7 @@ describe('VectorIndex', () => {
         return { idx, vecs };
       };
 
-      it('finds the exact top-k with exact scores (recall against a full sort)', () => {
+      it('finds the float32 top-k, with scores exact over the stored vectors (recall against a full sort)', () => {
         const { idx, vecs } = build();
         const queries = [...w.queries(20), ...w.points(10)];
         let total = 0;
@@ -147,7 +175,10 @@ describe('VectorIndex', () => {
           const got = idx.search(q, 20);
           const want = exact(vecs, q, 20);
           total += recall(got, want);
-          for (const h of got) expect(h.score).toBeCloseTo(exact(new Map([[h.id, vecs.get(h.id)!]]), q, 1)[0].score, 5);
+          for (const h of got) {
+            expect(h.score).toBeCloseTo(dot(stored(vecs.get(h.id)!), q), 6);
+            expect(h.score).toBeCloseTo(dot(vecs.get(h.id)!, q), F16_DIGITS);
+          }
           for (let i = 1; i < got.length; i++) expect(got[i - 1].score).toBeGreaterThanOrEqual(got[i].score);
         }
         expect(total / queries.length).toBeGreaterThanOrEqual(0.99);
@@ -188,7 +219,7 @@ describe('VectorIndex', () => {
           const q = vecs.get(probe)!;
           const got = idx.search(q, 10);
           expect(got[0].id).toBe(probe);
-          expect(got[0].score).toBeCloseTo(1, 5);
+          expect(got[0].score).toBeCloseTo(1, F16_DIGITS);
         }
         for (const q of w.queries(5)) expect(recall(idx.search(q, 10), exact(vecs, q, 10))).toBeGreaterThanOrEqual(0.8);
         for (const h of idx.search(fresh[0], 200)) expect(vecs.has(h.id)).toBe(true);
@@ -201,10 +232,10 @@ describe('VectorIndex', () => {
         for (let i = 0; i < n; i += 53) boost.set(`p${i}`, 0.1 + (i % 3) * 0.1);
         boost.set('missing', 1);
         const accept = (id: string) => !id.endsWith('7');
-        const dot = (v: Float32Array) => v.reduce((s, x, j) => s + x * q[j], 0);
+        // ranked over what the index holds, so that float16 rounding cannot swap near-ties
         const want = [...vecs.entries()]
           .filter(([id]) => accept(id))
-          .map(([id, v]) => ({ id, score: dot(v) + (boost.get(id) ?? 0), base: dot(v) }))
+          .map(([id, v]) => ({ id, score: dot(stored(v), q) + (boost.get(id) ?? 0), base: dot(stored(v), q) }))
           .sort((a, b) => b.score - a.score)
           .slice(0, 40);
         const got = idx.search(q, 40, accept, undefined, boost);
@@ -224,7 +255,7 @@ describe('VectorIndex', () => {
         const sampled = new Stats();
         idx.search(q, 10, accept, sampled);
         const full = new Stats();
-        for (const [id, v] of vecs) if (accept(id)) full.add(v.reduce((s, x, j) => s + x * q[j], 0));
+        for (const [id, v] of vecs) if (accept(id)) full.add(dot(v, q));
         expect(sampled.n).toBeGreaterThanOrEqual(1024);
         expect(Math.abs(sampled.mean - full.mean)).toBeLessThan(0.05 * full.std + 1e-3);
         expect(Math.abs(sampled.std - full.std)).toBeLessThan(0.1 * full.std);

@@ -1,9 +1,13 @@
-// In-memory cosine search over one model's normalised vectors: a growable row-major Float32 matrix (the exact
-// values) with id ↔ row maps. Small indexes are scanned exactly. From `quantizeFrom` rows an int8 copy is scanned
-// by a WebAssembly SIMD kernel (split across threads when large) and the best candidates are re-ranked with the
-// exact vectors, so returned scores are exact and recall does not depend on how queries and photos are spread.
-// The prefilter (`accept`) decides before a row can become a candidate, so filtered searches stay complete.
+// In-memory cosine search over one model's normalised vectors: a growable row-major float16 matrix (the values
+// scores are computed from) with id ↔ row maps. Small indexes are scanned exactly. From `quantizeFrom` rows an int8
+// copy is scanned by a WebAssembly SIMD kernel (split across threads when large) and the best candidates are
+// re-ranked with the stored vectors, so returned scores are exact and recall does not depend on how queries and
+// photos are spread. The prefilter (`accept`) decides before a row can become a candidate, so filtered searches
+// stay complete. Float16 rather than float32 halves the largest structure (100 MB instead of 200 for 100k 512-d
+// photos): its 11 significant bits move a 512-d unit-vector dot product by ~5e-5 (2^-11 ≈ 5e-4 at worst), far
+// below the score gaps that ranking depends on (recall@20 against float32 brute force: bench/tasks/recall.ts).
 // Measurements behind the defaults (and why not IVF or HNSW): bench/PERFORMANCE.md.
+import { encodeFloat16, float16Table } from './float16.js';
 import { Int8Rows } from './int8-rows.js';
 import { TopK } from './top-k.js';
 
@@ -43,7 +47,10 @@ const STATS_SAMPLE = 4096;
 const STATS_MIN_ACCEPTED = 1024;
 
 export class VectorIndex {
-  private data: Float32Array;
+  /** Row-major rows × dim float16 bits; capacity grows by doubling. */
+  private data: Uint16Array;
+  /** float16 bits → value (shared by all indexes). */
+  private readonly f16: Float32Array;
   private ids: string[] = [];
   private rowOf = new Map<string, number>();
   private q8: Int8Rows | null = null;
@@ -59,8 +66,9 @@ export class VectorIndex {
     capacity = 1024,
     options: VectorIndexOptions = {},
   ) {
-    // Allocated on first write: a bulk load usually takes over the store's matrix instead.
-    this.data = new Float32Array(0);
+    // Allocated on first write, then at the size of a bulk load if that comes first.
+    this.data = new Uint16Array(0);
+    this.f16 = float16Table();
     this.initialCapacity = Math.max(1, capacity);
     this.opts = {
       quantizeFrom: options.quantizeFrom ?? 8192,
@@ -83,22 +91,35 @@ export class VectorIndex {
     return new Set(this.ids);
   }
 
+  /** The stored vector (float16 values, widened to float32), or null when the id is not indexed. */
   get(id: string): Float32Array | null {
     const r = this.rowOf.get(id);
-    return r === undefined ? null : this.data.slice(r * this.dim, (r + 1) * this.dim);
+    if (r === undefined) return null;
+    const out = new Float32Array(this.dim);
+    this.decodeRow(r, out);
+    return out;
   }
 
-  /** Bytes held by the vectors and the search structures. */
+  /** Bytes held by the vectors and the search structures (not the 256 KB float16 table all indexes share). */
   get bytes(): number {
     return this.data.byteLength + (this.q8?.bytes ?? 0);
+  }
+
+  private decodeRow(r: number, out: Float32Array): void {
+    const d = this.dim;
+    const data = this.data;
+    const t = this.f16;
+    const base = r * d;
+    for (let j = 0; j < d; j++) out[j] = t[data[base + j]];
   }
 
   private grow(min: number): void {
     let cap = this.data.length / this.dim;
     if (cap >= min) return;
-    if (cap === 0) cap = this.initialCapacity;
+    // The first allocation is as large as asked for: a bulk load of 100k rows gets 100k, not the next power of two.
+    if (cap === 0) cap = Math.max(this.initialCapacity, min);
     while (cap < min) cap *= 2;
-    const next = new Float32Array(cap * this.dim);
+    const next = new Uint16Array(cap * this.dim);
     next.set(this.data.subarray(0, this.ids.length * this.dim));
     this.data = next;
   }
@@ -112,26 +133,27 @@ export class VectorIndex {
       this.ids.push(id);
       this.rowOf.set(id, r);
     }
-    this.data.set(v, r * this.dim);
+    encodeFloat16(v, this.data, r * this.dim);
     if (this.q8) {
       this.q8.reserve(r + 1);
-      this.q8.encode(r, this.data, r * this.dim);
+      this.q8.encode(r, v); // from the float32 input while it is at hand
     }
   }
 
   /**
-   * Bulk load from a row-major matrix (as read from the store). An empty index takes over a matrix that is exactly
-   * ids × dim instead of copying it (a 100k library saves a transient 200 MB), so the caller must not reuse it.
+   * Bulk load from a row-major matrix (as read from the store). The values are converted to float16 as they are
+   * copied, so no second float32 matrix is made and the caller's matrix is not kept (it may be reused or dropped).
    */
   load(ids: string[], matrix: Float32Array): void {
     if (matrix.length !== ids.length * this.dim) throw new Error(`matrix of ${matrix.length} values for ${ids.length} ${this.dim}-d rows`);
     if (this.ids.length === 0 && ids.length > 0 && new Set(ids).size === ids.length) {
-      this.data = matrix;
-      this.ids = ids.slice();
-      this.rowOf = new Map(ids.map((id, r) => [id, r]));
       this.q8?.kernel.dispose();
       this.q8 = null;
       this.q8BuiltFor = 0;
+      this.grow(ids.length);
+      encodeFloat16(matrix, this.data, 0);
+      this.ids = ids.slice();
+      this.rowOf = new Map(ids.map((id, r) => [id, r]));
       return;
     }
     this.grow(this.ids.length + ids.length);
@@ -172,13 +194,15 @@ export class VectorIndex {
   private dot(r: number, q: Float32Array): number {
     const d = this.dim;
     const data = this.data;
+    const t = this.f16;
     const base = r * d;
     let s = 0;
     let j = 0;
     for (; j + 3 < d; j += 4) {
-      s += data[base + j] * q[j] + data[base + j + 1] * q[j + 1] + data[base + j + 2] * q[j + 2] + data[base + j + 3] * q[j + 3];
+      const o = base + j;
+      s += t[data[o]] * q[j] + t[data[o + 1]] * q[j + 1] + t[data[o + 2]] * q[j + 2] + t[data[o + 3]] * q[j + 3];
     }
-    for (; j < d; j++) s += data[base + j] * q[j];
+    for (; j < d; j++) s += t[data[base + j]] * q[j];
     return s;
   }
 
@@ -319,6 +343,7 @@ export class VectorIndex {
     // Centre on the mean vector so the int8 range covers what differs between photos.
     const d = this.dim;
     const data = this.data;
+    const t = this.f16;
     const mean = new Float64Array(d);
     const part = new Float32Array(d);
     // Float32 partial sums over blocks of rows, folded into float64: fast and accurate enough for a centre.
@@ -327,7 +352,7 @@ export class VectorIndex {
       const r1 = Math.min(n, r0 + 256);
       for (let r = r0; r < r1; r++) {
         const o = r * d;
-        for (let j = 0; j < d; j++) part[j] += data[o + j];
+        for (let j = 0; j < d; j++) part[j] += t[data[o + j]];
       }
       for (let j = 0; j < d; j++) mean[j] += part[j];
     }
@@ -336,7 +361,12 @@ export class VectorIndex {
     this.q8?.kernel.dispose();
     const q8 = new Int8Rows(d, centre, { forceJsKernel: this.opts.forceJsKernel, threads });
     q8.reserve(Math.max(n, this.data.length / d));
-    for (let r = 0; r < n; r++) q8.encode(r, data, r * d);
+    // From the stored rows (the float32 originals are gone): their float16 rounding is far below the int8 step.
+    const row = new Float32Array(d);
+    for (let r = 0; r < n; r++) {
+      this.decodeRow(r, row);
+      q8.encode(r, row);
+    }
     this.q8 = q8;
     this.q8BuiltFor = n;
     return q8;
