@@ -259,9 +259,9 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (this.vindex) return this.vindex;
     const model = this.meta.model!;
     const table = model.key === this.vectors?.key ? this.vectors : await this.store.vectors(model.key, model.dim);
-    const rows = await table.all();
-    const idx = new VectorIndex(rows.dim, rows.ids.length + 64);
-    idx.load(rows.ids, rows.matrix);
+    // Straight from the store's batches into float16 rows: no float32 copy of the table (2 GB at a million).
+    const idx = new VectorIndex(table.dim, (await table.count()) + 64);
+    await table.scan((ids, matrix) => idx.append(ids, matrix));
     this.vindex = idx;
     return idx;
   }
@@ -334,7 +334,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const target = this.meta.pendingModel ?? this.meta.model!;
     const targetVectors = await this.store.vectors(target.key, target.dim);
     const haveVector: Set<string> =
-      target.key === this.meta.model?.key ? (await this.activeIndex()).idSet() : new Set((await targetVectors.all()).ids);
+      target.key === this.meta.model?.key ? (await this.activeIndex()).idSet() : new Set(await targetVectors.ids());
     const problems: ScanProblem[] = [];
     const progress: IndexProgress = {
       phase: 'scanning', found: 0, done: 0, indexed: 0, unchanged: 0, skipped: 0, failed: 0, moved: 0, removed: 0, rate: 0, etaSeconds: null,
@@ -493,7 +493,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       // A model switch completes when every ok photo has a vector of the new model.
       if (this.meta.pendingModel && !cancelled) {
         const pending = this.meta.pendingModel;
-        const have = new Set((await targetVectors.all()).ids);
+        const have = new Set(await targetVectors.ids());
         const complete = [...this.photos.values()].every((p) => p.status !== 'ok' || have.has(p.id));
         if (complete) {
           this.meta.model = pending;
@@ -536,7 +536,7 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   /** Vectors whose photo row never landed (killed between the two commits) are dropped. */
   private async sweepOrphans(target: ModelMeta, vectors: ModelVectors): Promise<void> {
-    const ids = target.key === this.meta.model?.key && this.vindex ? [...this.vindex.idSet()] : (await vectors.all()).ids;
+    const ids = target.key === this.meta.model?.key && this.vindex ? [...this.vindex.idSet()] : await vectors.ids();
     const orphans = ids.filter((id) => this.photos.get(id)?.status !== 'ok');
     if (orphans.length > 0) {
       await vectors.delete(orphans);

@@ -145,6 +145,29 @@ describe('VectorIndex', () => {
     expect(() => idx.load(['x'], new Float32Array(3))).toThrow(/matrix/);
   });
 
+  it('appends batches as loaded from a store, equal to one load, overwriting ids it already has', () => {
+    const dim = 8;
+    const r = rand(11);
+    const matrix = Float32Array.from({ length: 40 * dim }, r);
+    const ids = Array.from({ length: 40 }, (_, i) => `b${i}`);
+    const whole = new VectorIndex(dim, 1, { quantizeFrom: 0 });
+    whole.load(ids, matrix);
+    const batched = new VectorIndex(dim, 40, { quantizeFrom: 0 });
+    batched.reserve(40);
+    for (let i = 0; i < 40; i += 16) batched.append(ids.slice(i, i + 16), matrix.subarray(i * dim, Math.min(40, i + 16) * dim));
+    expect(batched.size).toBe(40);
+    for (const id of ids) expect(batched.get(id)).toEqual(whole.get(id));
+    const q = Float32Array.from({ length: dim }, r);
+    expect(batched.search(q, 10)).toEqual(whole.search(q, 10));
+    // after the int8 copy exists, appended rows (new and repeated) are searchable at once
+    const extra = Float32Array.from({ length: 2 * dim }, r);
+    batched.append(['b5', 'new'], extra);
+    expect(batched.size).toBe(41);
+    expect(batched.search(extra.subarray(dim), 1)[0].id).toBe('new');
+    expect(batched.get('b5')).toEqual(stored(extra.slice(0, dim)));
+    expect(() => batched.append(['x'], new Float32Array(3))).toThrow(/matrix/);
+  });
+
   const modes: [string, VectorIndexOptions][] = [
     ['int8 (wasm)', { quantizeFrom: 0 }],
     ['int8 (wasm, 2 threads)', { quantizeFrom: 0, threads: 2 }],

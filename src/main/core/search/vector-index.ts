@@ -160,6 +160,29 @@ export class VectorIndex {
     for (let i = 0; i < ids.length; i++) this.set(ids[i], matrix.subarray(i * this.dim, (i + 1) * this.dim));
   }
 
+  /** Makes room for `rows` rows in all, so a bulk load in batches allocates once. */
+  reserve(rows: number): void {
+    this.grow(rows);
+  }
+
+  /** Adds rows in bulk (a batch as read from the store); ids already present are overwritten as by set(). */
+  append(ids: string[], matrix: Float32Array): void {
+    if (matrix.length !== ids.length * this.dim) throw new Error(`matrix of ${matrix.length} values for ${ids.length} ${this.dim}-d rows`);
+    const d = this.dim;
+    this.grow(this.ids.length + ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (this.q8 || this.rowOf.has(id)) {
+        this.set(id, matrix.subarray(i * d, (i + 1) * d));
+        continue;
+      }
+      const r = this.ids.length;
+      this.ids.push(id);
+      this.rowOf.set(id, r);
+      encodeFloat16(matrix.subarray(i * d, (i + 1) * d), this.data, r * d);
+    }
+  }
+
   delete(id: string): void {
     const r = this.rowOf.get(id);
     if (r === undefined) return;

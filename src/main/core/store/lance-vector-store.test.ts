@@ -46,6 +46,30 @@ afterAll(async () => {
   await cleanup();
 });
 
+describe('LanceModelVectors reads', () => {
+  it('scans every row in batches, and all() and ids() agree with what was written', async () => {
+    const store = await LanceVectorStore.open(path.join(base, 'reads', 'db'));
+    const vec = await store.vectors('toy', 4);
+    const n = 3000;
+    const ids = Array.from({ length: n }, (_, i) => `v${i}`);
+    const want = new Map(ids.map((id, i) => [id, Float32Array.from([i, -i, i / 2, 1])]));
+    // two commits, so the table has two fragments
+    await vec.upsert(ids.slice(0, 1000), ids.slice(0, 1000).map((id) => want.get(id)!));
+    await vec.upsert(ids.slice(1000), ids.slice(1000).map((id) => want.get(id)!));
+    const seen = new Map<string, Float32Array>();
+    await vec.scan((batchIds, m) => {
+      expect(m.length).toBe(batchIds.length * 4);
+      batchIds.forEach((id, i) => seen.set(id, m.slice(i * 4, (i + 1) * 4)));
+    });
+    expect(seen).toEqual(want);
+    const all = await vec.all();
+    expect(all.ids.length).toBe(n);
+    all.ids.forEach((id, i) => expect(all.matrix.subarray(i * 4, (i + 1) * 4)).toEqual(want.get(id)));
+    expect((await vec.ids()).sort()).toEqual([...ids].sort());
+    await store.close();
+  });
+});
+
 describe('LanceVectorStore repair', () => {
   it('rolls a table with a damaged newest manifest back to the previous version, keeping the broken file in quarantine', async () => {
     const lib = path.join(base, 'repair');

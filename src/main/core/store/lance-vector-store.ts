@@ -345,36 +345,60 @@ class LanceModelVectors implements ModelVectors {
     for (const part of chunks(ids, 500)) await guard(this.dir, () => this.table.delete(`id IN (${idList(part)})`));
   }
 
+  async scan(onBatch: (ids: string[], matrix: Float32Array) => void): Promise<void> {
+    for await (const batch of this.table.query().select(['id', 'vector']) as AsyncIterable<RecordBatch>) {
+      const n = batch.numRows;
+      if (n === 0) continue;
+      const idCol = batch.getChild('id')!;
+      const vecCol = batch.getChild('vector')!;
+      const ids: string[] = new Array(n);
+      for (let i = 0; i < n; i++) ids[i] = idCol.get(i) as string;
+      // Each chunk of the list column holds its floats contiguously (arrow-js narrows a sliced child's values to
+      // the slice, so they start at the chunk's first row). One chunk (the usual case) is passed without a copy.
+      const chunks = vecCol.data;
+      let matrix: Float32Array;
+      if (chunks.length === 1) matrix = (chunks[0].children[0].values as Float32Array).subarray(0, n * this.dim);
+      else {
+        matrix = new Float32Array(n * this.dim);
+        let row = 0;
+        for (const chunk of chunks) {
+          matrix.set((chunk.children[0].values as Float32Array).subarray(0, chunk.length * this.dim), row * this.dim);
+          row += chunk.length;
+        }
+      }
+      onBatch(ids, matrix);
+    }
+  }
+
   async all(): Promise<VectorRows> {
     // Batch by batch into one matrix sized from the row count: collecting the whole result first (toArrow) held a
-    // second copy of every vector until the next garbage collection (+200 MB at 100k photos).
+    // second copy of every vector until the next garbage collection.
     let cap = await this.table.countRows();
     let matrix = new Float32Array(cap * this.dim);
     const ids: string[] = [];
-    for await (const batch of this.table.query().select(['id', 'vector']) as AsyncIterable<RecordBatch>) {
-      const n = batch.numRows;
+    await this.scan((batchIds, m) => {
       const offset = ids.length;
-      if (offset + n > cap) {
+      if (offset + batchIds.length > cap) {
         // Rows added since countRows(): grow.
-        cap = Math.max(offset + n, cap * 2);
+        cap = Math.max(offset + batchIds.length, cap * 2);
         const next = new Float32Array(cap * this.dim);
         next.set(matrix.subarray(0, offset * this.dim));
         matrix = next;
       }
-      const idCol = batch.getChild('id')!;
-      const vecCol = batch.getChild('vector')!;
-      for (let i = 0; i < n; i++) ids.push(idCol.get(i) as string);
-      // Each chunk of the list column holds its floats contiguously (arrow-js narrows a sliced child's values to
-      // the slice, so they start at the chunk's first row); copy them in one go.
-      let row = offset;
-      for (const chunk of vecCol.data) {
-        const values = chunk.children[0].values as Float32Array;
-        matrix.set(values.subarray(0, chunk.length * this.dim), row * this.dim);
-        row += chunk.length;
-      }
-    }
+      matrix.set(m, offset * this.dim);
+      for (const id of batchIds) ids.push(id);
+    });
     const n = ids.length;
     return { ids, matrix: n * this.dim === matrix.length ? matrix : matrix.slice(0, n * this.dim), dim: this.dim };
+  }
+
+  async ids(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const batch of this.table.query().select(['id']) as AsyncIterable<RecordBatch>) {
+      const col = batch.getChild('id')!;
+      for (let i = 0; i < batch.numRows; i++) out.push(col.get(i) as string);
+    }
+    return out;
   }
 
   async get(ids: string[]): Promise<Map<string, Float32Array>> {

@@ -39,6 +39,13 @@ export interface ModelVectors {
   upsert(ids: string[], vectors: Float32Array[]): Promise<void>;
   delete(ids: string[]): Promise<void>;
   all(): Promise<VectorRows>;
+  /**
+   * Every row, batch by batch (a batch's matrix is row-major, ids.length × dim, and only valid during the call):
+   * for building in-memory indexes without a full float32 copy of the table.
+   */
+  scan(onBatch: (ids: string[], matrix: Float32Array) => void): Promise<void>;
+  /** The ids only. */
+  ids(): Promise<string[]>;
   get(ids: string[]): Promise<Map<string, Float32Array>>;
   count(): Promise<number>;
   drop(): Promise<void>;
