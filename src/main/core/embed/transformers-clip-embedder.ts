@@ -24,6 +24,34 @@ import { splitCombinedModel } from './onnx/split-combined.js';
 // Models are fetched by Soutu's own downloader (model-download.ts); transformers.js only reads local folders.
 hfEnv.allowRemoteModels = false;
 hfEnv.allowLocalModels = true;
+// ONNX graphs go to ONNX Runtime as file paths. transformers.js 4.3 opens a local file as a response object that
+// starts streaming the whole file into memory even when only its path is used (the 64 MB text graph stayed
+// resident until the next garbage collection, the 88 MB vision graph while indexing). Answered from a cache, it
+// hands the path on without reading anything. It asks the cache twice: by the local path, then by the file's hub
+// URL, which for a local folder is <remoteHost>/<folder without leading slashes>/resolve/<revision>/<file>; both
+// are answered with the local path of an existing .onnx file. Any other file (the JSON ones) reads as before. If a
+// later transformers.js asks differently, loading fails loudly (the integration tests load real sessions).
+const onnxSeen = new Set<string>();
+function localOnnxPath(key: unknown): string | undefined {
+  if (typeof key !== 'string' || !key.endsWith('.onnx')) return undefined;
+  if (path.isAbsolute(key)) {
+    if (!existsSync(key)) return undefined;
+    onnxSeen.add(key);
+    return key;
+  }
+  const at = key.lastIndexOf('/resolve/');
+  if (at < 0) return undefined;
+  const file = key.slice(at + '/resolve/'.length).split('/').slice(1).join('/');
+  const host = hfEnv.remoteHost.replace(/\/+$/, '');
+  for (const p of onnxSeen) {
+    if (!p.endsWith(`/${file}`)) continue;
+    const folder = p.slice(0, p.length - file.length - 1).replace(/^\/+/, '');
+    if (key.slice(0, at) === `${host}/${folder}`) return p;
+  }
+  return undefined;
+}
+hfEnv.useCustomCache = true;
+hfEnv.customCache = { match: async (key: string) => localOnnxPath(key), put: async () => {} };
 
 export type DevicePreference = 'auto' | 'cpu' | 'gpu';
 export type DtypePreference = 'auto' | 'q8' | 'fp32';

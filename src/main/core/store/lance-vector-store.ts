@@ -346,7 +346,11 @@ class LanceModelVectors implements ModelVectors {
   }
 
   async scan(onBatch: (ids: string[], matrix: Float32Array) => void): Promise<void> {
-    for await (const batch of this.table.query().select(['id', 'vector']) as AsyncIterable<RecordBatch>) {
+    // Batches of 1024 rows rather than LanceDB's 8192: each batch is garbage once copied, and smaller ones leave
+    // less behind (idle RSS of a 100k library after a load, three runs each: 591-708 MB against 725-789).
+    // execute() is the documented streaming call, typed protected in 0.37's declarations.
+    const query = this.table.query().select(['id', 'vector']) as unknown as { execute(o: { maxBatchLength: number }): AsyncIterable<RecordBatch> };
+    for await (const batch of query.execute({ maxBatchLength: 1024 })) {
       const n = batch.numRows;
       if (n === 0) continue;
       const idCol = batch.getChild('id')!;
