@@ -38,6 +38,7 @@ import { l2normalize } from '../embed/embedder.js';
 import { readUserData, writeUserData, smartAlbumSchema, type SmartAlbum, type UserData } from './user-data.js';
 import { writeFile } from 'node:fs/promises';
 import { VectorIndex } from '../search/vector-index.js';
+import { readIndexSnapshot, writeIndexSnapshot, type SnapshotKey } from '../search/index-snapshot.js';
 import { KeywordIndex } from '../search/keyword-index.js';
 import { LanceVectorStore, type StoreRepair } from '../store/lance-vector-store.js';
 import { FolderWatcher, type FolderWatcherOptions } from '../watch/folder-watcher.js';
@@ -115,6 +116,8 @@ export class Library extends EventEmitter<LibraryEvents> {
   /** File and folder names of ok photos, for the hybrid keyword part of text search. */
   private keywords = new KeywordIndex();
   private vindex: VectorIndex | null = null;
+  /** A background write of the index snapshot, awaited by close(). */
+  private snapshotWrite: Promise<void> | null = null;
   private vectors: ModelVectors | null = null;
   private queryCache = new LruCache<string, Float32Array>(512);
   private indexing: Promise<IndexReport> | null = null;
@@ -259,11 +262,46 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (this.vindex) return this.vindex;
     const model = this.meta.model!;
     const table = model.key === this.vectors?.key ? this.vectors : await this.store.vectors(model.key, model.dim);
-    // Straight from the store's batches into float16 rows: no float32 copy of the table (2 GB at a million).
-    const idx = new VectorIndex(table.dim, (await table.count()) + 64);
-    await table.scan((ids, matrix) => idx.append(ids, matrix));
+    // From the snapshot of a previous load when the table has not changed since; otherwise straight from the
+    // store's batches into float16 rows (no float32 copy of the table: 2 GB at a million), then snapshot that.
+    const version = await table.version();
+    const key = { modelKey: model.key, dim: table.dim, version };
+    const file = this.snapshotFile(model.key);
+    const snap = await readIndexSnapshot(file, key);
+    let idx: VectorIndex;
+    if (snap) {
+      idx = new VectorIndex(table.dim, snap.ids.length + 64);
+      idx.loadFloat16(snap.ids, snap.rows);
+    } else {
+      idx = new VectorIndex(table.dim, (await table.count()) + 64);
+      await table.scan((ids, matrix) => idx.append(ids, matrix));
+      if (!this.opts.readOnly && (await table.version()) === version && idx.size > 0) this.saveSnapshot(idx, file, key);
+    }
     this.vindex = idx;
     return idx;
+  }
+
+  private snapshotFile(modelKey: string): string {
+    return path.join(this.dir, 'cache', `index-${modelKey}.f16`);
+  }
+
+  /**
+   * Writes the index snapshot in the background, from the index's own rows (no copy). Should the index change
+   * while it is written, the file is removed again: it would no longer be what the table holds at its version.
+   */
+  private saveSnapshot(idx: VectorIndex, file: string, key: SnapshotKey): void {
+    const gen = idx.generation;
+    const { ids, rows } = idx.rowsForSnapshot();
+    this.snapshotWrite = (async () => {
+      try {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeIndexSnapshot(file, key, ids.slice(), rows);
+        if (idx.generation !== gen) await rm(file, { force: true });
+      } catch (err) {
+        await rm(file, { force: true }).catch(() => {});
+        this.emit('warning', `Could not save the search index for a faster start: ${(err as Error).message}`);
+      }
+    })();
   }
 
   /** True when the query model matches the vectors that serve search. */
@@ -514,6 +552,11 @@ export class Library extends EventEmitter<LibraryEvents> {
       await this.ensureTags().catch((err) => this.emit('warning', `Could not tag photos: ${(err as Error).message}`));
     }
     await this.store.optimize().catch((err) => this.emit('warning', `Could not compact the database: ${(err as Error).message}`));
+    if (!cancelled && this.vindex && target.key === this.meta.model?.key) {
+      // The index as this run left it is the table at its new version: the next open starts from it.
+      const table = await this.store.vectors(target.key, target.dim);
+      this.saveSnapshot(this.vindex, this.snapshotFile(target.key), { modelKey: target.key, dim: target.dim, version: await table.version() });
+    }
     progress.phase = cancelled ? 'cancelled' : 'done';
     progress.etaSeconds = 0;
     emit(true);
@@ -1055,6 +1098,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   async close(): Promise<void> {
     await this.unwatch();
     await this.indexing?.catch(() => {});
+    await this.snapshotWrite;
     await this.embedder.close();
     if (this.searchEmbedder && this.searchEmbedder !== this.embedder) await this.searchEmbedder.close();
     await this.store.close();

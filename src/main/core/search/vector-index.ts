@@ -58,6 +58,8 @@ export class VectorIndex {
   private q8BuiltFor = 0;
   private readonly opts: Required<VectorIndexOptions>;
   private readonly initialCapacity: number;
+  /** Counts changes to the rows (set, append, delete, load): a snapshot written meanwhile is not the index. */
+  generation = 0;
   /** What the last search did (for benches and tests). */
   lastSearch: SearchStats = { mode: 'exact', scanned: 0, candidates: 0, threads: 1 };
 
@@ -134,6 +136,7 @@ export class VectorIndex {
       this.rowOf.set(id, r);
     }
     encodeFloat16(v, this.data, r * this.dim);
+    this.generation++;
     if (this.q8) {
       this.q8.reserve(r + 1);
       this.q8.encode(r, v); // from the float32 input while it is at hand
@@ -160,6 +163,25 @@ export class VectorIndex {
     for (let i = 0; i < ids.length; i++) this.set(ids[i], matrix.subarray(i * this.dim, (i + 1) * this.dim));
   }
 
+  /** The ids and float16 rows as held (views, valid until the index changes): for an on-disk snapshot. */
+  rowsForSnapshot(): { ids: readonly string[]; rows: Uint16Array } {
+    return { ids: this.ids, rows: this.data.subarray(0, this.ids.length * this.dim) };
+  }
+
+  /** Takes over float16 rows from a snapshot (an empty index only; ids must be distinct). */
+  loadFloat16(ids: string[], rows: Uint16Array): void {
+    if (this.ids.length !== 0) throw new Error('loadFloat16 needs an empty index');
+    if (rows.length !== ids.length * this.dim) throw new Error(`${rows.length} values for ${ids.length} ${this.dim}-d rows`);
+    const rowOf = new Map<string, number>();
+    for (let r = 0; r < ids.length; r++) rowOf.set(ids[r], r);
+    if (rowOf.size !== ids.length) throw new Error('duplicate ids');
+    this.dispose();
+    this.data = rows;
+    this.ids = ids;
+    this.rowOf = rowOf;
+    this.generation++;
+  }
+
   /** Makes room for `rows` rows in all, so a bulk load in batches allocates once. */
   reserve(rows: number): void {
     this.grow(rows);
@@ -181,6 +203,7 @@ export class VectorIndex {
       this.rowOf.set(id, r);
       encodeFloat16(matrix.subarray(i * d, (i + 1) * d), this.data, r * d);
     }
+    this.generation++;
   }
 
   delete(id: string): void {
@@ -195,6 +218,7 @@ export class VectorIndex {
       this.rowOf.set(lastId, r);
     }
     this.ids.pop();
+    this.generation++;
     this.rowOf.delete(id);
   }
 

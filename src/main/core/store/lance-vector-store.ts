@@ -418,6 +418,10 @@ class LanceModelVectors implements ModelVectors {
     return this.table.countRows();
   }
 
+  version(): Promise<number> {
+    return this.table.version();
+  }
+
   async drop(): Promise<void> {
     await guard(this.dir, () => this.db.dropTable(VECTOR_PREFIX + this.key));
   }

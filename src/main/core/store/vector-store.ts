@@ -48,6 +48,8 @@ export interface ModelVectors {
   ids(): Promise<string[]>;
   get(ids: string[]): Promise<Map<string, Float32Array>>;
   count(): Promise<number>;
+  /** The table's version: it changes with every write (for caches of the table's contents). */
+  version(): Promise<number>;
   drop(): Promise<void>;
 }
 

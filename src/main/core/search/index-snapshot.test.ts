@@ -1,0 +1,68 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../testing/temp.js';
+import { readIndexSnapshot, writeIndexSnapshot } from './index-snapshot.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  ({ dir, cleanup } = await tempDir('soutu-snapshot-'));
+});
+afterAll(async () => {
+  await cleanup();
+});
+
+const key = { modelKey: 'toy-4', dim: 4, version: 7 };
+const ids = ['a', 'b', 'c', '相片'];
+const rows = Uint16Array.from({ length: 16 }, (_, i) => i * 4099);
+
+describe('index snapshot', () => {
+  it('reads back exactly what was written, for the same model, dimension and table version only', async () => {
+    const file = path.join(dir, 'ok.f16');
+    await writeIndexSnapshot(file, key, ids, rows);
+    expect(await readIndexSnapshot(file, key)).toEqual({ ids, rows });
+    expect(await readIndexSnapshot(file, { ...key, version: 8 })).toBeNull();
+    expect(await readIndexSnapshot(file, { ...key, modelKey: 'other-4' })).toBeNull();
+    expect(await readIndexSnapshot(file, { ...key, dim: 8 })).toBeNull();
+    expect(await readIndexSnapshot(path.join(dir, 'missing.f16'), key)).toBeNull();
+  });
+
+  it('treats a damaged or truncated file as no snapshot', async () => {
+    const file = path.join(dir, 'bad.f16');
+    await writeIndexSnapshot(file, key, ids, rows);
+    const good = await readFile(file);
+    await writeFile(file, good.subarray(0, good.length - 2));
+    expect(await readIndexSnapshot(file, key)).toBeNull();
+    const wrongMagic = Buffer.from(good);
+    wrongMagic.write('XXXX', 0, 'latin1');
+    await writeFile(file, wrongMagic);
+    expect(await readIndexSnapshot(file, key)).toBeNull();
+    const badHeader = Buffer.from(good);
+    badHeader.write('{', 12, 'latin1');
+    badHeader.write('!', 13, 'latin1');
+    await writeFile(file, badHeader);
+    expect(await readIndexSnapshot(file, key)).toBeNull();
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 3] ^= 0x10; // one bit of one row
+    await writeFile(file, flipped);
+    expect(await readIndexSnapshot(file, key)).toBeNull();
+    await writeFile(file, Buffer.alloc(5));
+    expect(await readIndexSnapshot(file, key)).toBeNull();
+  });
+
+  it('refuses rows that do not match the ids', async () => {
+    await expect(writeIndexSnapshot(path.join(dir, 'x.f16'), key, ids, new Uint16Array(3))).rejects.toThrow(/snapshot of 4 ids/);
+  });
+
+  it('writes through a temporary file and leaves none behind', async () => {
+    const file = path.join(dir, 'atomic.f16');
+    await writeIndexSnapshot(file, key, ids, rows);
+    await writeIndexSnapshot(file, { ...key, version: 9 }, ids.slice(0, 2), rows.subarray(0, 8));
+    expect((await readIndexSnapshot(file, { ...key, version: 9 }))?.ids).toEqual(['a', 'b']);
+    expect(await readIndexSnapshot(file, key)).toBeNull();
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(dir)).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect((await stat(file)).size % 2).toBe(0);
+  });
+});
