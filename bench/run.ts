@@ -112,8 +112,13 @@ async function main(): Promise<void> {
   }
   let startup: Record<string, number> | null = null;
   if (want('startup')) {
-    startup = await run('startup', { libDir: lib100k.libDir, modelDir, threads: T, idleWaitMs: 3000 });
+    // First after a change (no index snapshot: the index loads from the table), then a writable open that leaves
+    // a snapshot as the app does, then the usual open from it; the goals are judged on the usual open.
+    const cold = await run<Record<string, number>>('startup', { libDir: lib100k.libDir, modelDir, threads: T, idleWaitMs: 3000, snapshot: false });
+    await run('prepare-snapshot', { libDir: lib100k.libDir, modelDir, threads: T });
+    startup = await run('startup', { libDir: lib100k.libDir, modelDir, threads: T, idleWaitMs: 3000, snapshot: true });
     raw.startup = startup;
+    raw.startup_without_snapshot = cold;
   }
   let rescan: Record<string, number> | null = null;
   if (want('rescan')) {
@@ -176,6 +181,8 @@ async function main(): Promise<void> {
     rescan: { unchanged_100k_s: v(rescan?.unchanged_s) },
     memory: { index_peak_rss_mb: v(during?.index_peak_rss_mb), idle_rss_mb: v(startup?.idle_rss_mb) },
     startup: { first_query_ms: v(startup?.first_query_ms) },
+    // The same open with no index snapshot (after another process changed the library): reported, not judged.
+    startup_without_snapshot: { first_query_ms: v((raw.startup_without_snapshot as Record<string, number> | undefined)?.first_query_ms), idle_rss_mb: v((raw.startup_without_snapshot as Record<string, number> | undefined)?.idle_rss_mb) },
   };
   const get = (key: string): number | null => {
     const [a, b] = key.split('.');

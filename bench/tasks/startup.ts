@@ -1,5 +1,10 @@
 // From opening a library (cold process, cold model session) to the first text result; then a session of text
 // and similar-photo queries, a pause, and the memory the process holds while idle.
+// `snapshot: false` removes the library's index snapshot first, as after a change to the library by another
+// process: the index then loads from the vector table. `snapshot: true` expects it (the usual case: every index
+// run and every load from the table leave one).
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { Library } from '../../src/main/core/library/library.js';
 import { taskMain } from '../lib/child.js';
 import { peakRssMb, round, rssMb, sleep, textQueries } from '../lib/measure.js';
@@ -9,9 +14,14 @@ interface Args {
   modelDir: string;
   threads: number;
   idleWaitMs: number;
+  snapshot: boolean;
 }
 
 taskMain(async (a: Args) => {
+  const cache = path.join(a.libDir, 'cache');
+  const snapshots = (await readdir(cache).catch(() => [] as string[])).filter((f) => f.startsWith('index-') && f.endsWith('.f16'));
+  if (!a.snapshot) for (const f of snapshots) await rm(path.join(cache, f));
+  else if (snapshots.length === 0) throw new Error('no index snapshot to start from');
   const rss0 = rssMb();
   const t0 = performance.now();
   const lib = await Library.open(a.libDir, { model: a.modelDir, threads: a.threads, readOnly: true });
@@ -27,6 +37,7 @@ taskMain(async (a: Args) => {
   const idle = rssMb();
   const mem = process.memoryUsage();
   const result = {
+    snapshot: a.snapshot,
     first_query_ms: round(firstQueryMs),
     open_ms: round(openMs),
     idle_rss_mb: round(idle),
