@@ -245,10 +245,10 @@ export class TransformersClipEmbedder implements Embedder {
             graphOptimizationLevel: 'all',
             // Errors still surface as exceptions; ORT's own warnings on stderr would only confuse users.
             logSeverityLevel: 3,
-            // While indexing, libvips decodes on the same cores: ORT's idle threads must yield rather than spin
-            // (0.121-0.126 against 0.127-0.140 CPU-s a photo, bench/PERFORMANCE.md). Text queries are short bursts
-            // that gain from spinning.
-            ...(tower === 'vision' ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+            // ORT's idle threads yield rather than spin. While indexing, libvips decodes on the same cores (0.121-0.126
+            // against 0.127-0.140 CPU-s a photo); after a text query, the vector scan's helper thread needs the core
+            // the spinning thread held (bench/PERFORMANCE.md).
+            extra: { session: { intra_op: { allow_spinning: '0' } } },
           },
         });
         if (tower === 'text') this.textDevice = device;
