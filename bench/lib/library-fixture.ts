@@ -43,6 +43,7 @@ export async function ensureLibrary(o: FixtureOptions): Promise<LibraryFixture> 
   const have = existsSync(manifestFile) ? JSON.parse(await readFile(manifestFile, 'utf8')) : null;
   if (have && JSON.stringify(have) === JSON.stringify(want)) {
     if (o.files) await ensureTagCache(libDir, o);
+    await ensureIndexSnapshot(libDir, o);
     return { libDir, root, n: o.n, seed };
   }
 
@@ -128,6 +129,7 @@ export async function ensureLibrary(o: FixtureOptions): Promise<LibraryFixture> 
     await lib.close();
   }
   if (o.files) await ensureTagCache(libDir, o);
+  await ensureIndexSnapshot(libDir, o);
   await writeFile(manifestFile, JSON.stringify(want));
   return { libDir, root, n: o.n, seed };
 }
@@ -143,6 +145,21 @@ async function ensureTagCache(libDir: string, o: FixtureOptions): Promise<void> 
   o.log('building the tag vocabulary cache');
   const lib = await Library.open(libDir, { model: o.modelDir, threads: o.threads });
   await lib.albums();
+  await lib.close();
+}
+
+/**
+ * The app leaves an index snapshot in <library>/cache after every index run and every load from the table; a
+ * fixture written straight into the store (or made before snapshots existed) gets one from a writable open and a
+ * query, as the app's next start would make it.
+ */
+async function ensureIndexSnapshot(libDir: string, o: FixtureOptions): Promise<void> {
+  const dir = path.join(libDir, 'cache');
+  const have = existsSync(dir) ? (await readdir(dir)).some((f) => f.startsWith('index-') && f.endsWith('.f16')) : false;
+  if (have) return;
+  o.log('writing the index snapshot');
+  const lib = await Library.open(libDir, { model: o.modelDir, threads: o.threads });
+  await lib.search('warm up');
   await lib.close();
 }
 
