@@ -292,16 +292,20 @@ export class Library extends EventEmitter<LibraryEvents> {
   private saveSnapshot(idx: VectorIndex, file: string, key: SnapshotKey): void {
     const gen = idx.generation;
     const { ids, rows } = idx.rowsForSnapshot();
-    this.snapshotWrite = (async () => {
+    const idList = ids.slice();
+    // One write at a time, in order: the last one started is what stays on disk.
+    const before = this.snapshotWrite ?? Promise.resolve();
+    this.snapshotWrite = before.then(async () => {
+      if (idx.generation !== gen) return; // changed while waiting: a later write has the current rows
       try {
         await mkdir(path.dirname(file), { recursive: true });
-        await writeIndexSnapshot(file, key, ids.slice(), rows);
+        await writeIndexSnapshot(file, key, idList, rows);
         if (idx.generation !== gen) await rm(file, { force: true });
       } catch (err) {
         await rm(file, { force: true }).catch(() => {});
         this.emit('warning', `Could not save the search index for a faster start: ${(err as Error).message}`);
       }
-    })();
+    });
   }
 
   /** True when the query model matches the vectors that serve search. */

@@ -38,6 +38,7 @@ export function rowsChecksum(rows: Uint16Array): number {
 }
 
 const pad8 = (x: number) => (x + 7) & ~7;
+let tmpSeq = 0;
 
 /** Writes atomically (temp file, then rename): a crash leaves the old snapshot or none, never half of one. */
 export async function writeIndexSnapshot(file: string, key: SnapshotKey, ids: readonly string[], rows: Uint16Array): Promise<void> {
@@ -49,7 +50,7 @@ export async function writeIndexSnapshot(file: string, key: SnapshotKey, ids: re
   head.writeUInt32LE(header.length, 8);
   header.copy(head, 12);
   idsBuf.copy(head, 12 + header.length);
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
   const fh = await open(tmp, 'w');
   try {
     await fh.write(head, 0, head.length, 0);
