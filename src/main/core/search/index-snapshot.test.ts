@@ -55,8 +55,9 @@ describe('index snapshot', () => {
     await expect(writeIndexSnapshot(path.join(dir, 'x.f16'), key, ids, new Uint16Array(3))).rejects.toThrow(/snapshot of 4 ids/);
   });
 
-  it('writes through a temporary file and leaves none behind', async () => {
+  it('writes through a temporary file and leaves none behind, also none of a killed earlier write', async () => {
     const file = path.join(dir, 'atomic.f16');
+    await writeFile(`${file}.4242.1.tmp`, Buffer.alloc(100));
     await writeIndexSnapshot(file, key, ids, rows);
     await writeIndexSnapshot(file, { ...key, version: 9 }, ids.slice(0, 2), rows.subarray(0, 8));
     expect((await readIndexSnapshot(file, { ...key, version: 9 }))?.ids).toEqual(['a', 'b']);

@@ -7,7 +7,8 @@
 //
 // Layout (little-endian, as every platform Soutu ships for): "SOUTUIX1", u32 header length, header JSON, ids as a JSON array of strings, zero padding
 // to a multiple of 8, then n × dim uint16 rows.
-import { open, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
 
 const MAGIC = 'SOUTUIX1';
 
@@ -50,6 +51,12 @@ export async function writeIndexSnapshot(file: string, key: SnapshotKey, ids: re
   head.writeUInt32LE(header.length, 8);
   header.copy(head, 12);
   idsBuf.copy(head, 12 + header.length);
+  // Temporary files of a write that never finished (the process was killed) would otherwise stay forever, as
+  // large as the snapshot. One library has one writer (the library lock), which writes one snapshot at a time.
+  const base = path.basename(file);
+  for (const f of await readdir(path.dirname(file)).catch(() => [] as string[])) {
+    if (f.startsWith(`${base}.`) && f.endsWith('.tmp')) await rm(path.join(path.dirname(file), f), { force: true });
+  }
   const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
   const fh = await open(tmp, 'w');
   try {
