@@ -112,5 +112,26 @@ describe('index snapshot', () => {
     }
     expect((await readIndexSnapshot(file, await snapshotKey()))?.ids.length).toBe(Object.keys(colours).length + 1);
     expect(await topHit('red')).toBe(colours.red);
+
+    // Removing a folder from the library deletes its photos, and the snapshot follows at once.
+    const other = path.join(root, 'other');
+    await writeColourImages(other, { withHalf: false });
+    const lib5 = await Library.open(libDir, { device: 'cpu' });
+    try {
+      await lib5.index({ roots: [other] });
+      await lib5.search('red');
+    } finally {
+      await lib5.close();
+    }
+    const withOther = (await readIndexSnapshot(file, await snapshotKey()))!.ids.length;
+    expect(withOther).toBeGreaterThan(Object.keys(colours).length + 1);
+    const lib6 = await Library.open(libDir, { device: 'cpu' });
+    try {
+      await lib6.search('red');
+      expect(await lib6.removeRoot(other)).toBe(withOther - Object.keys(colours).length - 1);
+    } finally {
+      await lib6.close();
+    }
+    expect((await readIndexSnapshot(file, await snapshotKey()))?.ids.length).toBe(Object.keys(colours).length + 1);
   });
 });

@@ -281,6 +281,14 @@ export class Library extends EventEmitter<LibraryEvents> {
     return idx;
   }
 
+  /** After a change made through this Library: the index as it is now is the table at its new version. */
+  private async snapshotIndex(): Promise<void> {
+    const model = this.meta.model;
+    if (!this.vindex || !model || this.opts.readOnly) return;
+    const table = await this.store.vectors(model.key, model.dim);
+    this.saveSnapshot(this.vindex, this.snapshotFile(model.key), { modelKey: model.key, dim: model.dim, version: await table.version() });
+  }
+
   private snapshotFile(modelKey: string): string {
     return path.join(this.dir, 'cache', `index-${modelKey}.f16`);
   }
@@ -333,6 +341,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const abs = path.resolve(root);
     const ids = [...this.photos.values()].filter((p) => p.root === abs).map((p) => p.id);
     await this.deletePhotos(ids);
+    if (ids.length) await this.snapshotIndex();
     this.meta.roots = this.meta.roots.filter((r) => r.path !== abs);
     await writeMeta(this.dir, this.meta);
     await this.watcher?.setRoots(this.roots());
@@ -556,11 +565,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       await this.ensureTags().catch((err) => this.emit('warning', `Could not tag photos: ${(err as Error).message}`));
     }
     await this.store.optimize().catch((err) => this.emit('warning', `Could not compact the database: ${(err as Error).message}`));
-    if (!cancelled && this.vindex && target.key === this.meta.model?.key) {
-      // The index as this run left it is the table at its new version: the next open starts from it.
-      const table = await this.store.vectors(target.key, target.dim);
-      this.saveSnapshot(this.vindex, this.snapshotFile(target.key), { modelKey: target.key, dim: target.dim, version: await table.version() });
-    }
+    if (!cancelled && target.key === this.meta.model?.key) await this.snapshotIndex();
     progress.phase = cancelled ? 'cancelled' : 'done';
     progress.etaSeconds = 0;
     emit(true);
@@ -1003,7 +1008,10 @@ export class Library extends EventEmitter<LibraryEvents> {
       }
     }
     await this.deletePhotos(done);
-    if (done.length) this.emit('changed');
+    if (done.length) {
+      await this.snapshotIndex();
+      this.emit('changed');
+    }
     return { trashed: done.length, failed };
   }
 
