@@ -91,6 +91,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   };
   if (libOpts.allowDownload) await downloadIfMissing(libDir, libOpts, opts.log ?? ((l) => process.stderr.write(l + '\n')));
   const lib = await Library.open(libDir, { ...libOpts, onWarning: (m) => (opts.log ?? ((l) => process.stderr.write(l + '\n')))(`soutu: ${m}`) });
+  lib.warmUp().catch(() => {}); // a failure here meets the first query again, which reports it
   if (opts.watch) lib.watch().catch((err) => (opts.log ?? ((l) => process.stderr.write(l + '\n')))(`soutu: folder watching is off: ${(err as Error).message}`));
   let server: SoutuServer;
   try {

@@ -76,6 +76,7 @@ export function startLibraryProcess(port: PortLike, init: LibraryProcessInit): {
         onDownload: req.onDownload,
       };
       const lib = await Library.open(init.libraryDir, { ...opts, onWarning: (m) => emit('app:warning', { message: m }) });
+      lib.warmUp().catch(() => {}); // a failure here meets the first query again, which reports it
       // Added, changed, renamed and deleted photos are picked up within seconds while the app runs.
       lib.watch().catch((err) => log(`folder watching is off: ${(err as Error).message}`));
       return lib;

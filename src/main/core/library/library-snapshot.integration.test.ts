@@ -1,8 +1,8 @@
 // The on-disk snapshot of the search index, through the Library with real LanceDB and ONNX Runtime: written after
 // a load from the table, used by the next open while the table is unchanged, ignored once the table has changed.
-import { copyFile, readdir } from 'node:fs/promises';
+import { copyFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readIndexSnapshot, writeIndexSnapshot } from '../search/index-snapshot.js';
 import { LanceVectorStore } from '../store/lance-vector-store.js';
 import { writeColourImages } from '../testing/fixtures.js';
@@ -133,5 +133,27 @@ describe('index snapshot', () => {
       await lib6.close();
     }
     expect((await readIndexSnapshot(file, await snapshotKey()))?.ids.length).toBe(Object.keys(colours).length + 1);
+  });
+
+  it('loads the index once for concurrent first queries and the warm-up', async () => {
+    for (const f of await readdir(path.join(libDir, 'cache'))) if (f.startsWith('index-')) await rm(path.join(libDir, 'cache', f));
+    const store = await LanceVectorStore.open(path.join(libDir, 'db'), { readOnly: true });
+    const key = await snapshotKey();
+    const proto = Object.getPrototypeOf(await store.vectors(key.modelKey, key.dim)) as { scan: (...a: unknown[]) => Promise<void> };
+    await store.close();
+    const scan = vi.spyOn(proto, 'scan');
+    try {
+      const lib = await Library.open(libDir, { device: 'cpu', readOnly: true });
+      try {
+        const [a, b] = await Promise.all([lib.search('red', { limit: 1 }), lib.search('blue', { limit: 1 }), lib.warmUp()]);
+        expect(a[0].path).toBe(colours.red);
+        expect(b[0].path).toBe(colours.blue);
+        expect(scan).toHaveBeenCalledTimes(1);
+      } finally {
+        await lib.close();
+      }
+    } finally {
+      scan.mockRestore();
+    }
   });
 });

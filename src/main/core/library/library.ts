@@ -116,6 +116,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   /** File and folder names of ok photos, for the hybrid keyword part of text search. */
   private keywords = new KeywordIndex();
   private vindex: VectorIndex | null = null;
+  private vindexLoad: { key: string; p: Promise<VectorIndex> } | null = null;
   /** A background write of the index snapshot, awaited by close(). */
   private snapshotWrite: Promise<void> | null = null;
   private vectors: ModelVectors | null = null;
@@ -258,9 +259,29 @@ export class Library extends EventEmitter<LibraryEvents> {
     return this.embedder.modelId;
   }
 
-  private async activeIndex(): Promise<VectorIndex> {
-    if (this.vindex) return this.vindex;
+  /** The active model's index, loaded once: concurrent callers (a query, an index run, the warm-up) share one load. */
+  private activeIndex(): Promise<VectorIndex> {
+    if (this.vindex) return Promise.resolve(this.vindex);
     const model = this.meta.model!;
+    if (this.vindexLoad?.key === model.key) return this.vindexLoad.p;
+    const p = this.loadIndex(model).then(
+      (idx) => {
+        if (this.vindexLoad?.p === p) this.vindexLoad = null;
+        // A model switch that completed meanwhile has made this index the wrong one: load again.
+        if (this.meta.model?.key !== model.key) return this.activeIndex();
+        this.vindex = idx;
+        return idx;
+      },
+      (err: unknown) => {
+        if (this.vindexLoad?.p === p) this.vindexLoad = null;
+        throw err;
+      },
+    );
+    this.vindexLoad = { key: model.key, p };
+    return p;
+  }
+
+  private async loadIndex(model: ModelMeta): Promise<VectorIndex> {
     const table = model.key === this.vectors?.key ? this.vectors : await this.store.vectors(model.key, model.dim);
     // From the snapshot of a previous load when the table has not changed since; otherwise straight from the
     // store's batches into float16 rows (no float32 copy of the table: 2 GB at a million), then snapshot that.
@@ -277,7 +298,6 @@ export class Library extends EventEmitter<LibraryEvents> {
       await table.scan((ids, matrix) => idx.append(ids, matrix));
       if (!this.opts.readOnly && (await table.version()) === version && idx.size > 0) this.saveSnapshot(idx, file, key);
     }
-    this.vindex = idx;
     return idx;
   }
 
@@ -717,6 +737,18 @@ export class Library extends EventEmitter<LibraryEvents> {
     const keywords = text && !isArithmetic(terms) && images.length === 0 ? keywordTokens(text).filter((k) => !STOPWORDS.has(k)) : [];
     const exclude = images.length === 1 && !text && images[0].image.kind === 'photo' ? images[0].image.id : undefined;
     return this.hits(v, opts, exclude, keywords);
+  }
+
+  /**
+   * Gets search ready in the background after opening: the index (and its int8 copy), then the query encoder,
+   * so that the first query a person types is answered at full speed. The shells call it and do not wait;
+   * a failure here would meet the first query again, which reports it.
+   */
+  async warmUp(): Promise<void> {
+    if (!this.meta.model || !this.searchReady()) return;
+    const idx = await this.activeIndex();
+    idx.prepare();
+    await this.textVector('a photo');
   }
 
   async imageVector(query: ImageQuery): Promise<Float32Array> {
