@@ -1,7 +1,7 @@
 // The core facade: everything Soutu can do is a method here, so the CLI, the Electron shell, the HTTP server
 // and the tests all drive the same code. Owns the store, the embedder and the in-memory search index.
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type {
@@ -21,6 +21,8 @@ import type {
   WeightedImage,
 } from '../../../shared/types.js';
 import { decodePhoto, IMAGE_EXTENSIONS, sniffImageFormat, type DecodeResult } from '../decode/index.js';
+import { differenceHash } from '../decode/dhash.js';
+import sharp from 'sharp';
 import type { Embedder } from '../embed/embedder.js';
 import { downloadModel, type DownloadProgress } from '../embed/model-download.js';
 import { defaultModelsDir, resolveModel } from '../embed/model-store.js';
@@ -84,6 +86,8 @@ export interface LibraryEvents {
 }
 
 const DEFAULT_LIMIT = 50;
+/** Version of the near-duplicate hash (decode/dhash.ts): 2 hashes the decoder's pixels in JS (1 hashed the thumbnail with libvips). */
+const DHASH_VERSION = 2;
 /** Words too common to count as filename keywords in hybrid search. */
 const STOPWORDS = new Set(['a', 'an', 'the', 'of', 'on', 'in', 'at', 'to', 'and', 'or', 'with', 'photo', 'picture', 'image', 'photos', 'pictures', 'images', 'my', 'for', 'from', 'by', 'is', 'are', '的', '照片', '图片']);
 
@@ -119,6 +123,13 @@ export class Library extends EventEmitter<LibraryEvents> {
   private vindexLoad: { key: string; p: Promise<VectorIndex> } | null = null;
   /** A background write of the index snapshot, awaited by close(). */
   private snapshotWrite: Promise<void> | null = null;
+  /** What the snapshot on disk holds, when this Library wrote or read it. */
+  private savedSnapshot: { idx: VectorIndex; generation: number; version: number } | null = null;
+  /** Set by close(): no new background work starts. */
+  private closing = false;
+  private warming: Promise<void> | null = null;
+  /** Photos indexed from now on have the current duplicate hash. */
+  private readonly openedAt = Date.now();
   private vectors: ModelVectors | null = null;
   private queryCache = new LruCache<string, Float32Array>(512);
   private indexing: Promise<IndexReport> | null = null;
@@ -150,7 +161,13 @@ export class Library extends EventEmitter<LibraryEvents> {
     const lock = opts.readOnly ? null : await acquireLock(abs);
     try {
       const meta = await readMeta(abs);
-      const store = await LanceVectorStore.open(path.join(abs, 'db'), { readOnly: opts.readOnly, onRepair: (r) => opts.onWarning?.(r.message) });
+      const onRepair = (r: StoreRepair) => {
+        // A rolled-back or recreated table can reach a version number again with other contents: index snapshots
+        // taken before the repair must not match it.
+        removeIndexSnapshots(abs);
+        opts.onWarning?.(r.message);
+      };
+      const store = await LanceVectorStore.open(path.join(abs, 'db'), { readOnly: opts.readOnly, onRepair });
       const spec = opts.model ?? meta.pendingModel?.source ?? meta.model?.source ?? meta.model?.id ?? opts.defaultModel ?? 'Xenova/clip-vit-base-patch32';
       const lib = new Library(abs, meta, store, null as unknown as Embedder, lock, opts);
       const recorded = !opts.model && (spec === meta.model?.source || spec === meta.pendingModel?.source);
@@ -288,11 +305,13 @@ export class Library extends EventEmitter<LibraryEvents> {
     const version = await table.version();
     const key = { modelKey: model.key, dim: table.dim, version };
     const file = this.snapshotFile(model.key);
-    const snap = await readIndexSnapshot(file, key);
+    let snap = await readIndexSnapshot(file, key);
+    if (snap && snap.ids.length !== (await table.count())) snap = null;
     let idx: VectorIndex;
     if (snap) {
       idx = new VectorIndex(table.dim, snap.ids.length + 64);
       idx.loadFloat16(snap.ids, snap.rows);
+      this.savedSnapshot = { idx, generation: idx.generation, version };
     } else {
       idx = new VectorIndex(table.dim, (await table.count()) + 64);
       await table.scan((ids, matrix) => idx.append(ids, matrix));
@@ -301,10 +320,43 @@ export class Library extends EventEmitter<LibraryEvents> {
     return idx;
   }
 
+  /**
+   * Photos hashed for near-duplicates by an earlier version of the hash (before DHASH_VERSION) are hashed again
+   * from their thumbnails, which have the decoder's working size (about 3 ms a photo, once). Photos indexed since
+   * this Library opened already have the current hash. An interrupted pass starts over at the next run.
+   */
+  private async rehashOutdated(signal?: AbortSignal): Promise<void> {
+    if (this.opts.readOnly || this.meta.settings.dhashVersion === DHASH_VERSION) return;
+    const stale = [...this.photos.values()].filter((p) => p.status === 'ok' && p.phash !== null && p.thumb && p.indexedAt < this.openedAt);
+    let batch: PhotoRecord[] = [];
+    const flush = async () => {
+      if (batch.length > 0) await this.store.upsertPhotos(batch);
+      batch = [];
+    };
+    for (const p of stale) {
+      if (signal?.aborted) return;
+      const thumb = await sharp(path.join(this.dir, p.thumb!))
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true })
+        .catch(() => null);
+      if (!thumb) continue; // a missing thumbnail keeps its hash; the photo's next re-index replaces both
+      const phash = differenceHash(thumb.data, thumb.info.width, thumb.info.height, thumb.info.channels);
+      if (phash === p.phash) continue;
+      const next = { ...p, phash };
+      this.photos.set(p.id, next);
+      batch.push(next);
+      if (batch.length >= 2000) await flush();
+    }
+    await flush();
+    this.meta.settings.dhashVersion = DHASH_VERSION;
+    await writeMeta(this.dir, this.meta);
+  }
+
   /** After a change made through this Library: the index as it is now is the table at its new version. */
   private async snapshotIndex(): Promise<void> {
     const model = this.meta.model;
-    if (!this.vindex || !model || this.opts.readOnly) return;
+    if (!this.vindex || !model || this.opts.readOnly || this.closing) return;
     const table = await this.store.vectors(model.key, model.dim);
     this.saveSnapshot(this.vindex, this.snapshotFile(model.key), { modelKey: model.key, dim: model.dim, version: await table.version() });
   }
@@ -318,7 +370,11 @@ export class Library extends EventEmitter<LibraryEvents> {
    * while it is written, the file is removed again: it would no longer be what the table holds at its version.
    */
   private saveSnapshot(idx: VectorIndex, file: string, key: SnapshotKey): void {
+    if (this.closing) return;
     const gen = idx.generation;
+    const last = this.savedSnapshot;
+    // Nothing changed since the snapshot on disk (a watcher's run that found nothing to do): keep it.
+    if (last && last.idx === idx && last.generation === gen && last.version === key.version) return;
     const { ids, rows } = idx.rowsForSnapshot();
     const idList = ids.slice();
     // One write at a time, in order: the last one started is what stays on disk.
@@ -329,6 +385,7 @@ export class Library extends EventEmitter<LibraryEvents> {
         await mkdir(path.dirname(file), { recursive: true });
         await writeIndexSnapshot(file, key, idList, rows);
         if (idx.generation !== gen) await rm(file, { force: true });
+        else this.savedSnapshot = { idx, generation: gen, version: key.version };
       } catch (err) {
         await rm(file, { force: true }).catch(() => {});
         this.emit('warning', `Could not save the search index for a faster start: ${(err as Error).message}`);
@@ -361,7 +418,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const abs = path.resolve(root);
     const ids = [...this.photos.values()].filter((p) => p.root === abs).map((p) => p.id);
     await this.deletePhotos(ids);
-    if (ids.length) await this.snapshotIndex();
+    if (ids.length && !this.indexing) await this.snapshotIndex();
     this.meta.roots = this.meta.roots.filter((r) => r.path !== abs);
     await writeMeta(this.dir, this.meta);
     await this.watcher?.setRoots(this.roots());
@@ -371,6 +428,8 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   private async deletePhotos(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
+    // A load in flight may have read the table before this deletion: let it finish, then delete from it too.
+    await this.vindexLoad?.p.catch(() => {});
     // Vectors first: a kill in between leaves a photo row without a vector, which the next run redoes.
     for (const key of await this.store.listVectorTables()) {
       const t = await this.store.vectors(key, this.meta.model?.key === key ? this.meta.model.dim : 1);
@@ -581,6 +640,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       await writeMeta(this.dir, this.meta);
     }
     await this.sweepOrphans(target, targetVectors);
+    if (!cancelled) await this.rehashOutdated(opts.signal).catch((err) => this.emit('warning', `Could not update duplicate hashes: ${(err as Error).message}`));
     if (!cancelled && target.key === this.meta.model?.key) {
       await this.ensureTags().catch((err) => this.emit('warning', `Could not tag photos: ${(err as Error).message}`));
     }
@@ -744,11 +804,14 @@ export class Library extends EventEmitter<LibraryEvents> {
    * so that the first query a person types is answered at full speed. The shells call it and do not wait;
    * a failure here would meet the first query again, which reports it.
    */
-  async warmUp(): Promise<void> {
-    if (!this.meta.model || !this.searchReady()) return;
-    const idx = await this.activeIndex();
-    idx.prepare();
-    await this.textVector('a photo');
+  warmUp(): Promise<void> {
+    return (this.warming ??= (async () => {
+      if (this.closing || !this.meta.model || !this.searchReady()) return;
+      const idx = await this.activeIndex();
+      if (this.closing) return;
+      idx.prepare();
+      await this.textVector('a photo');
+    })());
   }
 
   async imageVector(query: ImageQuery): Promise<Float32Array> {
@@ -1041,7 +1104,9 @@ export class Library extends EventEmitter<LibraryEvents> {
     }
     await this.deletePhotos(done);
     if (done.length) {
-      await this.snapshotIndex();
+      // During an index run the table may hold vectors the index has not been given yet: the run's own end
+      // takes the snapshot then.
+      if (!this.indexing) await this.snapshotIndex();
       this.emit('changed');
     }
     return { trashed: done.length, failed };
@@ -1142,12 +1207,28 @@ export class Library extends EventEmitter<LibraryEvents> {
   async close(): Promise<void> {
     await this.unwatch();
     await this.indexing?.catch(() => {});
-    await this.snapshotWrite;
+    // A load in flight (the warm-up's) and the snapshot writes it queued finish before the store closes.
+    await this.vindexLoad?.p.catch(() => {});
+    this.closing = true;
+    for (let w = this.snapshotWrite; w; w = this.snapshotWrite === w ? null : this.snapshotWrite) await w;
+    await this.warming?.catch(() => {});
     await this.embedder.close();
     if (this.searchEmbedder && this.searchEmbedder !== this.embedder) await this.searchEmbedder.close();
     await this.store.close();
     await this.lock?.release();
   }
+}
+
+/** Removes the library's index snapshots (synchronously: it runs inside a repair, before any load can read one). */
+function removeIndexSnapshots(libDir: string): void {
+  const dir = path.join(libDir, 'cache');
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const f of names) if (f.startsWith('index-')) rmSync(path.join(dir, f), { force: true });
 }
 
 export async function readLibraryMetaFile(dir: string): Promise<LibraryMeta | null> {

@@ -157,6 +157,7 @@ export class VectorIndex {
       encodeFloat16(matrix, this.data, 0);
       this.ids = ids.slice();
       this.rowOf = new Map(ids.map((id, r) => [id, r]));
+      this.generation++;
       return;
     }
     this.grow(this.ids.length + ids.length);
