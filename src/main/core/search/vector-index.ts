@@ -388,33 +388,33 @@ export class VectorIndex {
   private quantized(): Int8Rows {
     const n = this.ids.length;
     if (this.q8 && n < 2 * this.q8BuiltFor) return this.q8;
-    // Centre on the mean vector so the int8 range covers what differs between photos.
+    // Centre on the mean vector so the int8 range covers what differs between photos. The mean of an evenly spread
+    // sample of up to 16384 rows is as good a centre (it only shifts the int8 range) at a fraction of the cost.
     const d = this.dim;
     const data = this.data;
     const t = this.f16;
     const mean = new Float64Array(d);
     const part = new Float32Array(d);
+    const step = Math.max(1, Math.floor(n / 16384));
+    let counted = 0;
     // Float32 partial sums over blocks of rows, folded into float64: fast and accurate enough for a centre.
-    for (let r0 = 0; r0 < n; r0 += 256) {
+    for (let r0 = 0; r0 < n; r0 += 256 * step) {
       part.fill(0);
-      const r1 = Math.min(n, r0 + 256);
-      for (let r = r0; r < r1; r++) {
+      const r1 = Math.min(n, r0 + 256 * step);
+      for (let r = r0; r < r1; r += step) {
         const o = r * d;
         for (let j = 0; j < d; j++) part[j] += t[data[o + j]];
+        counted++;
       }
       for (let j = 0; j < d; j++) mean[j] += part[j];
     }
-    const centre = Float32Array.from(mean, (x) => x / n);
+    const centre = Float32Array.from(mean, (x) => x / counted);
     const threads = this.opts.threads > 0 ? this.opts.threads : undefined;
     this.q8?.kernel.dispose();
     const q8 = new Int8Rows(d, centre, { forceJsKernel: this.opts.forceJsKernel, threads });
     q8.reserve(Math.max(n, this.data.length / d));
     // From the stored rows (the float32 originals are gone): their float16 rounding is far below the int8 step.
-    const row = new Float32Array(d);
-    for (let r = 0; r < n; r++) {
-      this.decodeRow(r, row);
-      q8.encode(r, row);
-    }
+    for (let r = 0; r < n; r++) q8.encodeHalf(r, data, r * d, t);
     this.q8 = q8;
     this.q8BuiltFor = n;
     return q8;
