@@ -124,9 +124,11 @@ export class Library extends EventEmitter<LibraryEvents> {
   /** A background write of the index snapshot, awaited by close(). */
   private snapshotWrite: Promise<void> | null = null;
   /** What the snapshot on disk holds, when this Library wrote or read it. */
-  private savedSnapshot: { idx: VectorIndex; generation: number; version: number } | null = null;
+  private savedSnapshot: { idx: VectorIndex; generation: number; version: number; int8: boolean } | null = null;
   /** Set by close(): no new background work starts. */
   private closing = false;
+  /** The latest snapshot queued (or read): whether it has the int8 copy. */
+  private snapshotQueued: { idx: VectorIndex; int8: boolean } | null = null;
   private warming: Promise<void> | null = null;
   /** Photos indexed from now on have the current duplicate hash. */
   private readonly openedAt = Date.now();
@@ -305,16 +307,18 @@ export class Library extends EventEmitter<LibraryEvents> {
     const version = await table.version();
     const key = { modelKey: model.key, dim: table.dim, version };
     const file = this.snapshotFile(model.key);
-    let snap = await readIndexSnapshot(file, key);
+    let idx = new VectorIndex(table.dim, 64);
+    let snap = await readIndexSnapshot(file, key, (n, stride, centre) => idx.int8Target(n, stride, centre));
     if (snap && snap.ids.length !== (await table.count())) snap = null;
-    let idx: VectorIndex;
     if (snap) {
-      idx = new VectorIndex(table.dim, snap.ids.length + 64);
-      idx.loadFloat16(snap.ids, snap.rows);
-      this.savedSnapshot = { idx, generation: idx.generation, version };
+      idx.loadFloat16(snap.ids, snap.rows, snap.int8);
+      this.savedSnapshot = { idx, generation: idx.generation, version, int8: snap.int8 !== undefined };
+      this.snapshotQueued = { idx, int8: snap.int8 !== undefined };
     } else {
+      idx.dispose(); // an int8 copy prepared for a snapshot that did not check out
       idx = new VectorIndex(table.dim, (await table.count()) + 64);
-      await table.scan((ids, matrix) => idx.append(ids, matrix));
+      const fresh = idx;
+      await table.scan((ids, matrix) => fresh.append(ids, matrix));
       if (!this.opts.readOnly && (await table.version()) === version && idx.size > 0) this.saveSnapshot(idx, file, key);
     }
     return idx;
@@ -354,11 +358,13 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   /** After a change made through this Library: the index as it is now is the table at its new version. */
-  private async snapshotIndex(): Promise<void> {
+  private snapshotIndex(): void {
     const model = this.meta.model;
-    if (!this.vindex || !model || this.opts.readOnly || this.closing) return;
-    const table = await this.store.vectors(model.key, model.dim);
-    this.saveSnapshot(this.vindex, this.snapshotFile(model.key), { modelKey: model.key, dim: model.dim, version: await table.version() });
+    const idx = this.vindex;
+    if (!idx || !model || this.opts.readOnly || this.closing) return;
+    // The table's version is read when the write's turn comes; the rows are taken now. Should they differ, the
+    // index has changed in between (every commit and deletion reaches it), and the write is dropped.
+    this.saveSnapshot(idx, this.snapshotFile(model.key), async () => ({ modelKey: model.key, dim: model.dim, version: await (await this.store.vectors(model.key, model.dim)).version() }));
   }
 
   private snapshotFile(modelKey: string): string {
@@ -369,23 +375,26 @@ export class Library extends EventEmitter<LibraryEvents> {
    * Writes the index snapshot in the background, from the index's own rows (no copy). Should the index change
    * while it is written, the file is removed again: it would no longer be what the table holds at its version.
    */
-  private saveSnapshot(idx: VectorIndex, file: string, key: SnapshotKey): void {
+  private saveSnapshot(idx: VectorIndex, file: string, keyOf: SnapshotKey | (() => Promise<SnapshotKey>)): void {
     if (this.closing) return;
     const gen = idx.generation;
-    const last = this.savedSnapshot;
-    // Nothing changed since the snapshot on disk (a watcher's run that found nothing to do): keep it.
-    if (last && last.idx === idx && last.generation === gen && last.version === key.version) return;
-    const { ids, rows } = idx.rowsForSnapshot();
+    const { ids, rows, int8 } = idx.rowsForSnapshot();
     const idList = ids.slice();
-    // One write at a time, in order: the last one started is what stays on disk.
+    // One write at a time, in order (close() waits for the queue): the last one queued is what stays on disk.
     const before = this.snapshotWrite ?? Promise.resolve();
+    this.snapshotQueued = { idx, int8: int8 !== null };
     this.snapshotWrite = before.then(async () => {
       if (idx.generation !== gen) return; // changed while waiting: a later write has the current rows
       try {
+        const key = typeof keyOf === 'function' ? await keyOf() : keyOf;
+        const last = this.savedSnapshot;
+        // Nothing changed since the snapshot on disk (a watcher's run that found nothing to do): keep it, unless
+        // it lacks the int8 copy that the index has built since.
+        if (last && last.idx === idx && last.generation === gen && last.version === key.version && (last.int8 || int8 === null)) return;
         await mkdir(path.dirname(file), { recursive: true });
-        await writeIndexSnapshot(file, key, idList, rows);
+        await writeIndexSnapshot(file, key, idList, rows, int8);
         if (idx.generation !== gen) await rm(file, { force: true });
-        else this.savedSnapshot = { idx, generation: gen, version: key.version };
+        else this.savedSnapshot = { idx, generation: gen, version: key.version, int8: int8 !== null };
       } catch (err) {
         await rm(file, { force: true }).catch(() => {});
         this.emit('warning', `Could not save the search index for a faster start: ${(err as Error).message}`);
@@ -418,7 +427,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     const abs = path.resolve(root);
     const ids = [...this.photos.values()].filter((p) => p.root === abs).map((p) => p.id);
     await this.deletePhotos(ids);
-    if (ids.length && !this.indexing) await this.snapshotIndex();
+    if (ids.length && !this.indexing) this.snapshotIndex();
     this.meta.roots = this.meta.roots.filter((r) => r.path !== abs);
     await writeMeta(this.dir, this.meta);
     await this.watcher?.setRoots(this.roots());
@@ -645,7 +654,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       await this.ensureTags().catch((err) => this.emit('warning', `Could not tag photos: ${(err as Error).message}`));
     }
     await this.store.optimize().catch((err) => this.emit('warning', `Could not compact the database: ${(err as Error).message}`));
-    if (!cancelled && target.key === this.meta.model?.key) await this.snapshotIndex();
+    if (!cancelled && target.key === this.meta.model?.key) this.snapshotIndex();
     progress.phase = cancelled ? 'cancelled' : 'done';
     progress.etaSeconds = 0;
     emit(true);
@@ -740,6 +749,12 @@ export class Library extends EventEmitter<LibraryEvents> {
     const want = opts.sort === 'date' ? Math.max(offset + limit, 1000) : offset + limit;
     const boost = keywords.length > 0 ? this.keywordBoost(keywords) : undefined;
     const rows = idx.search(q, want, accept, stats, boost);
+    // The first large search has built the int8 copy: the next open can read it from the snapshot instead.
+    const queued = this.snapshotQueued;
+    if (queued && queued.idx === idx && !queued.int8 && idx.hasInt8 && !this.indexing) {
+      this.snapshotQueued = { idx, int8: true };
+      this.snapshotIndex();
+    }
     // The cutoff follows the vector scores' distribution; a keyword boost can lift a hit above it.
     const cutoff = rows.length > 0 ? bestMatchCutoff(Math.max(...rows.map((r) => r.base ?? r.score)), stats.stats()) : -Infinity;
     let out: SearchHit[] = rows
@@ -1106,7 +1121,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (done.length) {
       // During an index run the table may hold vectors the index has not been given yet: the run's own end
       // takes the snapshot then.
-      if (!this.indexing) await this.snapshotIndex();
+      if (!this.indexing) this.snapshotIndex();
       this.emit('changed');
     }
     return { trashed: done.length, failed };

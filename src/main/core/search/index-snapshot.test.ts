@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/temp.js';
 import { readIndexSnapshot, writeIndexSnapshot } from './index-snapshot.js';
+import { VectorIndex } from './vector-index.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -65,5 +66,52 @@ describe('index snapshot', () => {
     const { readdir } = await import('node:fs/promises');
     expect((await readdir(dir)).filter((f) => f.includes('.tmp'))).toEqual([]);
     expect((await stat(file)).size % 2).toBe(0);
+  });
+
+  it.each([
+    ['WebAssembly', false],
+    ['JS', true],
+  ])('carries the int8 copy (%s kernel) into the reading index, which then searches exactly as the writing one did', async (_name, forceJsKernel) => {
+    const dim = 24;
+    const n = 600;
+    let seed = 3;
+    const r = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    const matrix = Float32Array.from({ length: n * dim }, r);
+    const ids = Array.from({ length: n }, (_, i) => `v${i}`);
+    const writer = new VectorIndex(dim, n, { quantizeFrom: 0, forceJsKernel });
+    writer.load(ids, matrix);
+    writer.prepare();
+    const snap = writer.rowsForSnapshot();
+    expect(snap.int8).not.toBeNull();
+    const k = { modelKey: 'm', dim, version: 1 };
+    const file = path.join(dir, `int8-${forceJsKernel}.f16`);
+    await writeIndexSnapshot(file, k, snap.ids, snap.rows, snap.int8);
+
+    const reader = new VectorIndex(dim, 64, { quantizeFrom: 0, forceJsKernel });
+    const got = await readIndexSnapshot(file, k, (count, stride, centre) => reader.int8Target(count, stride, centre));
+    expect(got?.int8).toBeDefined();
+    reader.loadFloat16(got!.ids, got!.rows, got!.int8);
+    expect(reader.hasInt8).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      const q = Float32Array.from({ length: dim }, r);
+      expect(reader.search(q, 10)).toEqual(writer.search(q, 10));
+    }
+
+    // A damaged int8 part is dropped on its own: the rows still load, and the copy is built again when needed.
+    const good = await readFile(file);
+    const bad = Buffer.from(good);
+    bad[bad.length - 1] ^= 0x40;
+    await writeFile(file, bad);
+    const other = new VectorIndex(dim, 64, { quantizeFrom: 0, forceJsKernel });
+    const partial = await readIndexSnapshot(file, k, (count, stride, centre) => other.int8Target(count, stride, centre));
+    expect(partial?.rows).toEqual(snap.rows);
+    expect(partial?.int8).toBeUndefined();
+    other.loadFloat16(partial!.ids, partial!.rows, partial!.int8);
+    expect(other.hasInt8).toBe(false);
+    const q = Float32Array.from({ length: dim }, r);
+    expect(other.search(q, 10).map((h) => h.id)).toEqual(writer.search(q, 10).map((h) => h.id));
+    // Without a place for it, the int8 part is skipped.
+    expect((await readIndexSnapshot(file, k))?.int8).toBeUndefined();
+    for (const x of [writer, reader, other]) x.dispose();
   });
 });

@@ -10,6 +10,7 @@
 import { encodeFloat16, float16Table } from './float16.js';
 import { Int8Rows } from './int8-rows.js';
 import { TopK } from './top-k.js';
+import type { SnapshotInt8 } from './index-snapshot.js';
 
 export interface ScoredRow {
   id: string;
@@ -54,6 +55,8 @@ export class VectorIndex {
   private ids: string[] = [];
   private rowOf = new Map<string, number>();
   private q8: Int8Rows | null = null;
+  /** An int8 copy being filled from a snapshot (int8Target → loadFloat16). */
+  private pendingQ8: Int8Rows | null = null;
   /** Size when the int8 centre was last computed; the codes are recentred when the index has doubled. */
   private q8BuiltFor = 0;
   private readonly opts: Required<VectorIndexOptions>;
@@ -164,22 +167,66 @@ export class VectorIndex {
     for (let i = 0; i < ids.length; i++) this.set(ids[i], matrix.subarray(i * this.dim, (i + 1) * this.dim));
   }
 
-  /** The ids and float16 rows as held (views, valid until the index changes): for an on-disk snapshot. */
-  rowsForSnapshot(): { ids: readonly string[]; rows: Uint16Array } {
-    return { ids: this.ids, rows: this.data.subarray(0, this.ids.length * this.dim) };
+  /**
+   * The ids, float16 rows and (when it covers every row) the int8 copy as held: views, valid until the index
+   * changes. For an on-disk snapshot.
+   */
+  rowsForSnapshot(): { ids: readonly string[]; rows: Uint16Array; int8: SnapshotInt8 | null } {
+    const n = this.ids.length;
+    const q8 = this.q8;
+    const int8 =
+      q8 && q8.kernel.codes.length >= n * q8.kernel.stride && q8.scale.length >= n && this.q8BuiltFor > 0
+        ? { stride: q8.kernel.stride, builtFor: this.q8BuiltFor, centre: q8.centre, scale: q8.scale.subarray(0, n), codes: q8.kernel.codes.subarray(0, n * q8.kernel.stride) }
+        : null;
+    return { ids: this.ids, rows: this.data.subarray(0, n * this.dim), int8 };
   }
 
-  /** Takes over float16 rows from a snapshot (an empty index only; ids must be distinct). */
-  loadFloat16(ids: string[], rows: Uint16Array): void {
-    if (this.ids.length !== 0) throw new Error('loadFloat16 needs an empty index');
-    if (rows.length !== ids.length * this.dim) throw new Error(`${rows.length} values for ${ids.length} ${this.dim}-d rows`);
+  /**
+   * Where a snapshot's int8 codes for `n` rows go: a new int8 copy around `centre`, adopted by loadFloat16() when
+   * the snapshot's int8 part checks out. Null when the snapshot's row layout is not this kernel's.
+   */
+  int8Target(n: number, stride: number, centre: Float32Array): Int8Array | null {
+    this.pendingQ8?.kernel.dispose();
+    this.pendingQ8 = null;
+    if (centre.length !== this.dim) return null;
+    const threads = this.opts.threads > 0 ? this.opts.threads : undefined;
+    const q8 = new Int8Rows(this.dim, centre, { forceJsKernel: this.opts.forceJsKernel, threads });
+    if (q8.kernel.stride !== stride) {
+      q8.kernel.dispose();
+      return null;
+    }
+    q8.reserve(n);
+    this.pendingQ8 = q8;
+    return q8.kernel.codes;
+  }
+
+  /**
+   * Takes over float16 rows from a snapshot (an empty index only; ids must be distinct), and the int8 copy whose
+   * codes int8Target() received, given its row scales; without them the copy is built on first use as usual.
+   */
+  loadFloat16(ids: string[], rows: Uint16Array, int8?: { scale: Float32Array; builtFor: number } | null): void {
+    const pending = this.pendingQ8;
+    this.pendingQ8 = null;
+    if (this.ids.length !== 0 || rows.length !== ids.length * this.dim) {
+      pending?.kernel.dispose();
+      if (this.ids.length !== 0) throw new Error('loadFloat16 needs an empty index');
+      throw new Error(`${rows.length} values for ${ids.length} ${this.dim}-d rows`);
+    }
     const rowOf = new Map<string, number>();
     for (let r = 0; r < ids.length; r++) rowOf.set(ids[r], r);
-    if (rowOf.size !== ids.length) throw new Error('duplicate ids');
+    if (rowOf.size !== ids.length) {
+      pending?.kernel.dispose();
+      throw new Error('duplicate ids');
+    }
     this.dispose();
     this.data = rows;
     this.ids = ids;
     this.rowOf = rowOf;
+    if (pending && int8 && int8.scale.length === ids.length && pending.kernel.codes.length >= ids.length * pending.kernel.stride) {
+      pending.scale.set(int8.scale);
+      this.q8 = pending;
+      this.q8BuiltFor = int8.builtFor;
+    } else pending?.kernel.dispose();
     this.generation++;
   }
 
@@ -430,5 +477,12 @@ export class VectorIndex {
     this.q8?.kernel.dispose();
     this.q8 = null;
     this.q8BuiltFor = 0;
+    this.pendingQ8?.kernel.dispose();
+    this.pendingQ8 = null;
+  }
+
+  /** Whether the int8 copy exists (built on the first large search, by prepare(), or taken from a snapshot). */
+  get hasInt8(): boolean {
+    return this.q8 !== null;
   }
 }
