@@ -4,12 +4,13 @@
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Float64, Int32, Table as ArrowTable, Utf8, makeVector, vectorFromArray, type Vector as ArrowVector } from 'apache-arrow';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Library } from '../../src/main/core/library/library.js';
 import { readMeta, writeMeta } from '../../src/main/core/library/library-meta.js';
 import { photoId } from '../../src/main/core/index/index-pipeline.js';
 import { LanceVectorStore } from '../../src/main/core/store/lance-vector-store.js';
+import { SNAPSHOT_MAGIC } from '../../src/main/core/search/index-snapshot.js';
 import type { PhotoRecord } from '../../src/main/core/store/vector-store.js';
 import { clipLikeSet } from './clip-like.js';
 import { ensureSmallFiles, fileFacts, libraryPath } from './photos.js';
@@ -155,8 +156,14 @@ async function ensureTagCache(libDir: string, o: FixtureOptions): Promise<void> 
  */
 async function ensureIndexSnapshot(libDir: string, o: FixtureOptions): Promise<void> {
   const dir = path.join(libDir, 'cache');
-  const have = existsSync(dir) ? (await readdir(dir)).some((f) => f.startsWith('index-') && f.endsWith('.f16')) : false;
-  if (have) return;
+  const names = existsSync(dir) ? (await readdir(dir)).filter((f) => f.startsWith('index-') && f.endsWith('.f16')) : [];
+  // One in the current format (an older one counts as none and would be rewritten only by a writable open).
+  for (const f of names) {
+    const fh = await open(path.join(dir, f), 'r');
+    const head = Buffer.alloc(8);
+    await fh.read(head, 0, 8, 0).finally(() => fh.close());
+    if (head.toString('latin1') === SNAPSHOT_MAGIC) return;
+  }
   o.log('writing the index snapshot');
   const lib = await Library.open(libDir, { model: o.modelDir, threads: o.threads });
   await lib.search('warm up');

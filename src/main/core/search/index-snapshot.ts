@@ -6,13 +6,15 @@
 // It is a cache: any mismatch, damage (each part carries a checksum) or I/O error means "no snapshot" (or, for the
 // int8 part alone, "quantise again"), and the table is scanned as before.
 //
-// Layout (little-endian, as every platform Soutu ships for): "SOUTUIX1", u32 header length, header JSON, ids as a
+// Layout (little-endian, as every platform Soutu ships for): SNAPSHOT_MAGIC ("SOUTUIX2"), u32 header length, header JSON, ids as a
 // JSON array of strings, zero padding to a multiple of 8, n × dim uint16 rows; then, when the header has `int8`,
 // padding to 8, the centre (dim float32), the row scales (n float32) and the codes (n × stride int8).
 import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
-const MAGIC = 'SOUTUIX1';
+/** The format's first 8 bytes; a file with other ones (an older format) counts as no snapshot. */
+export const SNAPSHOT_MAGIC = 'SOUTUIX2';
+const MAGIC = SNAPSHOT_MAGIC;
 
 export interface SnapshotKey {
   modelKey: string;

@@ -57,11 +57,16 @@ describe('LanceModelVectors reads', () => {
     await vec.upsert(ids.slice(0, 1000), ids.slice(0, 1000).map((id) => want.get(id)!));
     await vec.upsert(ids.slice(1000), ids.slice(1000).map((id) => want.get(id)!));
     const seen = new Map<string, Float32Array>();
+    const sizes: number[] = [];
     await vec.scan((batchIds, m) => {
       expect(m.length).toBe(batchIds.length * 4);
+      sizes.push(batchIds.length);
       batchIds.forEach((id, i) => seen.set(id, m.slice(i * 4, (i + 1) * 4)));
     });
     expect(seen).toEqual(want);
+    // Streamed in batches of at most 1024 rows (less garbage left behind than LanceDB's default 8192).
+    expect(sizes.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(1024);
     const all = await vec.all();
     expect(all.ids.length).toBe(n);
     all.ids.forEach((id, i) => expect(all.matrix.subarray(i * 4, (i + 1) * 4)).toEqual(want.get(id)));
