@@ -127,6 +127,10 @@ export class Library extends EventEmitter<LibraryEvents> {
   private savedSnapshot: { idx: VectorIndex; generation: number; version: number; int8: boolean } | null = null;
   /** Set by close(): no new background work starts. */
   private closing = false;
+  /** Version reads of snapshots about to be queued, awaited by close(). */
+  private snapshotPreps = new Set<Promise<void>>();
+  /** Table changes written to the store and not yet applied to the index (no snapshot is taken meanwhile). */
+  private tableChangesInFlight = 0;
   /** The latest snapshot queued (or read): whether it has the int8 copy. */
   private snapshotQueued: { idx: VectorIndex; int8: boolean } | null = null;
   private warming: Promise<void> | null = null;
@@ -357,14 +361,23 @@ export class Library extends EventEmitter<LibraryEvents> {
     await writeMeta(this.dir, this.meta);
   }
 
-  /** After a change made through this Library: the index as it is now is the table at its new version. */
-  private snapshotIndex(): void {
+  /**
+   * After a change made through this Library: the index as it is now is the table at its new version. `runEnd`:
+   * called by an index run as it ends (every other caller stays out of a run, whose end takes the snapshot).
+   * The version is read now, and the write is dropped when a table change is between its table write and the
+   * index (the table would be ahead of the rows).
+   */
+  private snapshotIndex(runEnd = false): void {
     const model = this.meta.model;
     const idx = this.vindex;
     if (!idx || !model || this.opts.readOnly || this.closing) return;
-    // The table's version is read when the write's turn comes; the rows are taken now. Should they differ, the
-    // index has changed in between (every commit and deletion reaches it), and the write is dropped.
-    this.saveSnapshot(idx, this.snapshotFile(model.key), async () => ({ modelKey: model.key, dim: model.dim, version: await (await this.store.vectors(model.key, model.dim)).version() }));
+    const prep = (async () => {
+      const version = await (await this.store.vectors(model.key, model.dim)).version();
+      if (this.closing || this.vindex !== idx || (!runEnd && this.indexing) || this.tableChangesInFlight > 0) return;
+      this.saveSnapshot(idx, this.snapshotFile(model.key), { modelKey: model.key, dim: model.dim, version });
+    })().catch(() => {});
+    this.snapshotPreps.add(prep);
+    void prep.finally(() => this.snapshotPreps.delete(prep));
   }
 
   private snapshotFile(modelKey: string): string {
@@ -375,24 +388,24 @@ export class Library extends EventEmitter<LibraryEvents> {
    * Writes the index snapshot in the background, from the index's own rows (no copy). Should the index change
    * while it is written, the file is removed again: it would no longer be what the table holds at its version.
    */
-  private saveSnapshot(idx: VectorIndex, file: string, keyOf: SnapshotKey | (() => Promise<SnapshotKey>)): void {
+  private saveSnapshot(idx: VectorIndex, file: string, key: SnapshotKey): void {
     if (this.closing) return;
     const gen = idx.generation;
-    const { ids, rows, int8 } = idx.rowsForSnapshot();
-    const idList = ids.slice();
     // One write at a time, in order (close() waits for the queue): the last one queued is what stays on disk.
     const before = this.snapshotWrite ?? Promise.resolve();
-    this.snapshotQueued = { idx, int8: int8 !== null };
+    this.snapshotQueued = { idx, int8: idx.hasInt8 };
     this.snapshotWrite = before.then(async () => {
-      if (idx.generation !== gen) return; // changed while waiting: a later write has the current rows
+      // Changed while waiting: a later write has the current rows.
+      if (idx.generation !== gen) return;
+      // The rows as they are now (unchanged since the version was read), with the int8 copy if built meanwhile.
+      const { ids, rows, int8 } = idx.rowsForSnapshot();
+      const last = this.savedSnapshot;
+      // Nothing changed since the snapshot on disk (a watcher's run that found nothing to do): keep it, unless it
+      // lacks the int8 copy that the index has built since.
+      if (last && last.idx === idx && last.generation === gen && last.version === key.version && (last.int8 || int8 === null)) return;
       try {
-        const key = typeof keyOf === 'function' ? await keyOf() : keyOf;
-        const last = this.savedSnapshot;
-        // Nothing changed since the snapshot on disk (a watcher's run that found nothing to do): keep it, unless
-        // it lacks the int8 copy that the index has built since.
-        if (last && last.idx === idx && last.generation === gen && last.version === key.version && (last.int8 || int8 === null)) return;
         await mkdir(path.dirname(file), { recursive: true });
-        await writeIndexSnapshot(file, key, idList, rows, int8);
+        await writeIndexSnapshot(file, key, ids.slice(), rows, int8);
         if (idx.generation !== gen) await rm(file, { force: true });
         else this.savedSnapshot = { idx, generation: gen, version: key.version, int8: int8 !== null };
       } catch (err) {
@@ -439,6 +452,15 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (ids.length === 0) return;
     // A load in flight may have read the table before this deletion: let it finish, then delete from it too.
     await this.vindexLoad?.p.catch(() => {});
+    this.tableChangesInFlight++;
+    try {
+      await this.deletePhotoRows(ids);
+    } finally {
+      this.tableChangesInFlight--;
+    }
+  }
+
+  private async deletePhotoRows(ids: string[]): Promise<void> {
     // Vectors first: a kill in between leaves a photo row without a vector, which the next run redoes.
     for (const key of await this.store.listVectorTables()) {
       const t = await this.store.vectors(key, this.meta.model?.key === key ? this.meta.model.dim : 1);
@@ -654,7 +676,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       await this.ensureTags().catch((err) => this.emit('warning', `Could not tag photos: ${(err as Error).message}`));
     }
     await this.store.optimize().catch((err) => this.emit('warning', `Could not compact the database: ${(err as Error).message}`));
-    if (!cancelled && target.key === this.meta.model?.key) this.snapshotIndex();
+    if (!cancelled && target.key === this.meta.model?.key) this.snapshotIndex(true);
     progress.phase = cancelled ? 'cancelled' : 'done';
     progress.etaSeconds = 0;
     emit(true);
@@ -680,8 +702,13 @@ export class Library extends EventEmitter<LibraryEvents> {
     const ids = target.key === this.meta.model?.key && this.vindex ? [...this.vindex.idSet()] : await vectors.ids();
     const orphans = ids.filter((id) => this.photos.get(id)?.status !== 'ok');
     if (orphans.length > 0) {
-      await vectors.delete(orphans);
-      for (const id of orphans) this.vindex?.delete(id);
+      this.tableChangesInFlight++;
+      try {
+        await vectors.delete(orphans);
+        for (const id of orphans) this.vindex?.delete(id);
+      } finally {
+        this.tableChangesInFlight--;
+      }
     }
   }
 
@@ -1224,6 +1251,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.indexing?.catch(() => {});
     // A load in flight (the warm-up's) and the snapshot writes it queued finish before the store closes.
     await this.vindexLoad?.p.catch(() => {});
+    await Promise.all([...this.snapshotPreps]);
     this.closing = true;
     for (let w = this.snapshotWrite; w; w = this.snapshotWrite === w ? null : this.snapshotWrite) await w;
     await this.warming?.catch(() => {});

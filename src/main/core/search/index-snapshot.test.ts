@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/temp.js';
-import { readIndexSnapshot, writeIndexSnapshot } from './index-snapshot.js';
+import { checksum, pad8, readIndexSnapshot, writeIndexSnapshot } from './index-snapshot.js';
 import { VectorIndex } from './vector-index.js';
 
 let dir: string;
@@ -19,6 +19,16 @@ const ids = ['a', 'b', 'c', '相片'];
 const rows = Uint16Array.from({ length: 16 }, (_, i) => i * 4099);
 
 describe('index snapshot', () => {
+  it('pads offsets past 2 GiB (a 2M-photo library) and sums unaligned bytes as aligned ones', () => {
+    expect([0, 1, 8, 9].map(pad8)).toEqual([0, 8, 8, 16]);
+    expect(pad8(2 ** 31 + 1)).toBe(2 ** 31 + 8);
+    expect(pad8(2 ** 33 + 3)).toBe(2 ** 33 + 8);
+    const bytes = Uint8Array.from({ length: 103 }, (_, i) => (i * 7) & 255);
+    const shifted = new Uint8Array(104);
+    shifted.set(bytes, 1);
+    expect(checksum(shifted.subarray(1))).toBe(checksum(bytes));
+  });
+
   it('reads back exactly what was written, for the same model, dimension and table version only', async () => {
     const file = path.join(dir, 'ok.f16');
     await writeIndexSnapshot(file, key, ids, rows);

@@ -43,23 +43,21 @@ interface Header extends SnapshotKey {
   int8?: { stride: number; builtFor: number; sum: number };
 }
 
-const pad8 = (x: number) => (x + 7) & ~7;
+/** Rounds up to a multiple of 8 (in float arithmetic: offsets pass 2 GiB at ~2M photos). */
+export const pad8 = (x: number): number => Math.ceil(x / 8) * 8;
 let tmpSeq = 0;
 
 /** Folds bytes into a 32-bit multiplicative hash (~1 ns a word): damaged data must not be served as vectors. */
 function mix(h: number, bytes: Uint8Array): number {
   h ^= bytes.length;
-  const aligned = (bytes.byteOffset & 3) === 0;
-  const words = aligned ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2) : null;
-  let i = 0;
-  if (words) {
-    for (; i < words.length; i++) {
-      h = Math.imul(h ^ words[i], 0x9e3779b1);
-      h ^= h >>> 15;
-    }
-    i *= 4;
+  // Words need a 4-byte aligned view; any other view is copied first, so the same bytes give the same sum.
+  const b = (bytes.byteOffset & 3) === 0 ? bytes : bytes.slice();
+  const words = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
+  for (let i = 0; i < words.length; i++) {
+    h = Math.imul(h ^ words[i], 0x9e3779b1);
+    h ^= h >>> 15;
   }
-  for (; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x9e3779b1);
+  for (let i = words.length * 4; i < b.length; i++) h = Math.imul(h ^ b[i], 0x9e3779b1);
   return h;
 }
 

@@ -436,7 +436,8 @@ export class VectorIndex {
     const n = this.ids.length;
     if (this.q8 && n < 2 * this.q8BuiltFor) return this.q8;
     // Centre on the mean vector so the int8 range covers what differs between photos. The mean of an evenly spread
-    // sample of up to 16384 rows is as good a centre (it only shifts the int8 range) at a fraction of the cost.
+    // sample of 16384 to 32767 rows (all of them below that) is as good a centre (it only shifts the int8 range) at
+    // a fraction of the cost.
     const d = this.dim;
     const data = this.data;
     const t = this.f16;
@@ -483,6 +484,6 @@ export class VectorIndex {
 
   /** Whether the int8 copy exists (built on the first large search, by prepare(), or taken from a snapshot). */
   get hasInt8(): boolean {
-    return this.q8 !== null;
+    return this.q8 !== null && this.q8BuiltFor > 0;
   }
 }
