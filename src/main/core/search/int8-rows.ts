@@ -53,16 +53,10 @@ export class Int8Rows {
       res[j] = r;
       m = Math.max(m, Math.abs(r));
     }
-    const s = m > 0 ? m / 127 : 1;
-    const inv = 1 / s;
-    const codes = this.kernel.codes;
-    const base = row * this.kernel.stride;
-    // Branch-free rounding (x + 128.5 is positive, so truncation floors): signs are random, branches mispredict.
-    for (let j = 0; j < d; j++) codes[base + j] = ((res[j] * inv + 128.5) | 0) - 128;
-    this.scale[row] = s;
+    this.storeResidual(row, m);
   }
 
-  /** encode() of a float16 row (`bits` at `offset`, decoded through `table`), in one pass less. */
+  /** encode() of a float16 row (`bits` at `offset`, decoded through `table`), with no float32 row in between. */
   encodeHalf(row: number, bits: Uint16Array, offset: number, table: Float32Array): void {
     const d = this.dim;
     const c = this.centre;
@@ -73,10 +67,18 @@ export class Int8Rows {
       res[j] = r;
       m = Math.max(m, Math.abs(r));
     }
+    this.storeResidual(row, m);
+  }
+
+  /** Rounds the residual (largest magnitude `m`) into row `row`'s codes and scale. */
+  private storeResidual(row: number, m: number): void {
+    const d = this.dim;
+    const res = this.residual;
     const s = m > 0 ? m / 127 : 1;
     const inv = 1 / s;
     const codes = this.kernel.codes;
     const base = row * this.kernel.stride;
+    // Branch-free rounding (x + 128.5 is positive, so truncation floors): signs are random, branches mispredict.
     for (let j = 0; j < d; j++) codes[base + j] = ((res[j] * inv + 128.5) | 0) - 128;
     this.scale[row] = s;
   }
