@@ -85,13 +85,8 @@ export class KeywordIndex {
     this.dirty = false;
   }
 
-  /** For each photo matching at least one keyword: how many of the keywords it matches (repeats count again). */
-  counts(keywords: string[]): Map<string, number> {
-    return this.boosts(keywords, 1);
-  }
-
   /**
-   * `perMatch` × the number of keywords each photo matches, for photos matching any. One map write per matching
+   * `perMatch` × the number of keywords each photo matches (repeats count again), for photos matching any. One map write per matching
    * photo and keyword: a keyword naming a big folder matches tens of thousands of photos, so no per-keyword set is
    * built. Within one keyword a photo can only match twice through its folder and its own name; name hits in an
    * already matched folder are skipped.
