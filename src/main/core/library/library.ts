@@ -1,7 +1,7 @@
 // The core facade: everything Soutu can do is a method here, so the CLI, the Electron shell, the HTTP server
 // and the tests all drive the same code. Owns the store, the embedder and the in-memory search index.
 import { EventEmitter } from 'node:events';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type {
@@ -40,13 +40,13 @@ import { l2normalize } from '../embed/embedder.js';
 import { readUserData, writeUserData, smartAlbumSchema, type SmartAlbum, type UserData } from './user-data.js';
 import { writeFile } from 'node:fs/promises';
 import { VectorIndex } from '../search/vector-index.js';
-import { readIndexSnapshot, writeIndexSnapshot, type SnapshotKey } from '../search/index-snapshot.js';
 import { KeywordIndex } from '../search/keyword-index.js';
 import { LanceVectorStore, type StoreRepair } from '../store/lance-vector-store.js';
 import { FolderWatcher, type FolderWatcherOptions } from '../watch/folder-watcher.js';
 import type { ModelVectors, PhotoRecord, VectorStore } from '../store/vector-store.js';
 import { readMeta, writeMeta, type LibraryMeta, type ModelMeta } from './library-meta.js';
 import { acquireLock, type LibraryLock } from './library-lock.js';
+import { IndexSnapshots } from './index-snapshots.js';
 import { SoutuError } from '../errors.js';
 
 export interface LibraryOptions {
@@ -121,18 +121,10 @@ export class Library extends EventEmitter<LibraryEvents> {
   private keywords = new KeywordIndex();
   private vindex: VectorIndex | null = null;
   private vindexLoad: { key: string; p: Promise<VectorIndex> } | null = null;
-  /** A background write of the index snapshot, awaited by close(). */
-  private snapshotWrite: Promise<void> | null = null;
-  /** What the snapshot on disk holds, when this Library wrote or read it. */
-  private savedSnapshot: { idx: VectorIndex; generation: number; version: number; int8: boolean } | null = null;
+  /** The on-disk snapshot of the index. */
+  private readonly snapshots: IndexSnapshots;
   /** Set by close(): no new background work starts. */
   private closing = false;
-  /** Version reads of snapshots about to be queued, awaited by close(). */
-  private snapshotPreps = new Set<Promise<void>>();
-  /** Table changes written to the store and not yet applied to the index (no snapshot is taken meanwhile). */
-  private tableChangesInFlight = 0;
-  /** The latest snapshot queued (or read): whether it has the int8 copy. */
-  private snapshotQueued: { idx: VectorIndex; int8: boolean } | null = null;
   private warming: Promise<void> | null = null;
   /** Photos indexed from now on have the current duplicate hash. */
   private readonly openedAt = Date.now();
@@ -159,6 +151,13 @@ export class Library extends EventEmitter<LibraryEvents> {
     private opts: LibraryOptions,
   ) {
     super();
+    this.snapshots = new IndexSnapshots(dir, {
+      readOnly: opts.readOnly === true,
+      tableVersion: async (key, dim) => (await this.store.vectors(key, dim)).version(),
+      currentIndex: () => this.vindex,
+      indexing: () => this.indexing !== null,
+      warn: (m) => this.emit('warning', m),
+    });
   }
 
   static async open(dir: string, opts: LibraryOptions = {}): Promise<Library> {
@@ -170,7 +169,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       const onRepair = (r: StoreRepair) => {
         // A rolled-back or recreated table can reach a version number again with other contents: index snapshots
         // taken before the repair must not match it.
-        removeIndexSnapshots(abs);
+        IndexSnapshots.removeAll(abs);
         opts.onWarning?.(r.message);
       };
       const store = await LanceVectorStore.open(path.join(abs, 'db'), { readOnly: opts.readOnly, onRepair });
@@ -308,23 +307,13 @@ export class Library extends EventEmitter<LibraryEvents> {
     const table = model.key === this.vectors?.key ? this.vectors : await this.store.vectors(model.key, model.dim);
     // From the snapshot of a previous load when the table has not changed since; otherwise straight from the
     // store's batches into float16 rows (no float32 copy of the table: 2 GB at a million), then snapshot that.
-    const version = await table.version();
-    const key = { modelKey: model.key, dim: table.dim, version };
-    const file = this.snapshotFile(model.key);
-    let idx = new VectorIndex(table.dim, 64);
-    let snap = await readIndexSnapshot(file, key, (n, stride, centre) => idx.int8Target(n, stride, centre));
-    if (snap && snap.ids.length !== (await table.count())) snap = null;
-    if (snap) {
-      idx.loadFloat16(snap.ids, snap.rows, snap.int8);
-      this.savedSnapshot = { idx, generation: idx.generation, version, int8: snap.int8 !== undefined };
-      this.snapshotQueued = { idx, int8: snap.int8 !== undefined };
-    } else {
-      idx.dispose(); // an int8 copy prepared for a snapshot that did not check out
-      idx = new VectorIndex(table.dim, (await table.count()) + 64);
-      const fresh = idx;
-      await table.scan((ids, matrix) => fresh.append(ids, matrix));
-      if (!this.opts.readOnly && (await table.version()) === version && idx.size > 0) this.saveSnapshot(idx, file, key);
-    }
+    const key = { modelKey: model.key, dim: table.dim, version: await table.version() };
+    const count = await table.count();
+    const fromSnapshot = await this.snapshots.load(key, count);
+    if (fromSnapshot) return fromSnapshot;
+    const idx = new VectorIndex(table.dim, count + 64);
+    await table.scan((ids, matrix) => idx.append(ids, matrix));
+    if ((await table.version()) === key.version) this.snapshots.afterScan(idx, key);
     return idx;
   }
 
@@ -361,58 +350,10 @@ export class Library extends EventEmitter<LibraryEvents> {
     await writeMeta(this.dir, this.meta);
   }
 
-  /**
-   * After a change made through this Library: the index as it is now is the table at its new version. `runEnd`:
-   * called by an index run as it ends (every other caller stays out of a run, whose end takes the snapshot).
-   * The version is read now, and the write is dropped when a table change is between its table write and the
-   * index (the table would be ahead of the rows).
-   */
+  /** After a change made through this Library (`runEnd`: an index run as it ends): snapshot the index. */
   private snapshotIndex(runEnd = false): void {
     const model = this.meta.model;
-    const idx = this.vindex;
-    if (!idx || !model || this.opts.readOnly || this.closing) return;
-    const prep = (async () => {
-      const version = await (await this.store.vectors(model.key, model.dim)).version();
-      if (this.closing || this.vindex !== idx || (!runEnd && this.indexing) || this.tableChangesInFlight > 0) return;
-      this.saveSnapshot(idx, this.snapshotFile(model.key), { modelKey: model.key, dim: model.dim, version });
-    })().catch(() => {});
-    this.snapshotPreps.add(prep);
-    void prep.finally(() => this.snapshotPreps.delete(prep));
-  }
-
-  private snapshotFile(modelKey: string): string {
-    return path.join(this.dir, 'cache', `index-${modelKey}.f16`);
-  }
-
-  /**
-   * Writes the index snapshot in the background, from the index's own rows (no copy). Should the index change
-   * while it is written, the file is removed again: it would no longer be what the table holds at its version.
-   */
-  private saveSnapshot(idx: VectorIndex, file: string, key: SnapshotKey): void {
-    if (this.closing) return;
-    const gen = idx.generation;
-    // One write at a time, in order (close() waits for the queue): the last one queued is what stays on disk.
-    const before = this.snapshotWrite ?? Promise.resolve();
-    this.snapshotQueued = { idx, int8: idx.hasInt8 };
-    this.snapshotWrite = before.then(async () => {
-      // Changed while waiting: a later write has the current rows.
-      if (idx.generation !== gen) return;
-      // The rows as they are now (unchanged since the version was read), with the int8 copy if built meanwhile.
-      const { ids, rows, int8 } = idx.rowsForSnapshot();
-      const last = this.savedSnapshot;
-      // Nothing changed since the snapshot on disk (a watcher's run that found nothing to do): keep it, unless it
-      // lacks the int8 copy that the index has built since.
-      if (last && last.idx === idx && last.generation === gen && last.version === key.version && (last.int8 || int8 === null)) return;
-      try {
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeIndexSnapshot(file, key, ids.slice(), rows, int8);
-        if (idx.generation !== gen) await rm(file, { force: true });
-        else this.savedSnapshot = { idx, generation: gen, version: key.version, int8: int8 !== null };
-      } catch (err) {
-        await rm(file, { force: true }).catch(() => {});
-        this.emit('warning', `Could not save the search index for a faster start: ${(err as Error).message}`);
-      }
-    });
+    if (model) this.snapshots.afterChange(model.key, model.dim, runEnd);
   }
 
   /** True when the query model matches the vectors that serve search. */
@@ -452,12 +393,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (ids.length === 0) return;
     // A load in flight may have read the table before this deletion: let it finish, then delete from it too.
     await this.vindexLoad?.p.catch(() => {});
-    this.tableChangesInFlight++;
-    try {
-      await this.deletePhotoRows(ids);
-    } finally {
-      this.tableChangesInFlight--;
-    }
+    await this.snapshots.tableChange(() => this.deletePhotoRows(ids));
   }
 
   private async deletePhotoRows(ids: string[]): Promise<void> {
@@ -702,13 +638,10 @@ export class Library extends EventEmitter<LibraryEvents> {
     const ids = target.key === this.meta.model?.key && this.vindex ? [...this.vindex.idSet()] : await vectors.ids();
     const orphans = ids.filter((id) => this.photos.get(id)?.status !== 'ok');
     if (orphans.length > 0) {
-      this.tableChangesInFlight++;
-      try {
+      await this.snapshots.tableChange(async () => {
         await vectors.delete(orphans);
         for (const id of orphans) this.vindex?.delete(id);
-      } finally {
-        this.tableChangesInFlight--;
-      }
+      });
     }
   }
 
@@ -776,12 +709,8 @@ export class Library extends EventEmitter<LibraryEvents> {
     const want = opts.sort === 'date' ? Math.max(offset + limit, 1000) : offset + limit;
     const boost = keywords.length > 0 ? this.keywordBoost(keywords) : undefined;
     const rows = idx.search(q, want, accept, stats, boost);
-    // The first large search has built the int8 copy: the next open can read it from the snapshot instead.
-    const queued = this.snapshotQueued;
-    if (queued && queued.idx === idx && !queued.int8 && idx.hasInt8 && !this.indexing) {
-      this.snapshotQueued = { idx, int8: true };
-      this.snapshotIndex();
-    }
+    const model = this.meta.model;
+    if (model) this.snapshots.afterSearch(idx, model.key, model.dim);
     // The cutoff follows the vector scores' distribution; a keyword boost can lift a hit above it.
     const cutoff = rows.length > 0 ? bestMatchCutoff(Math.max(...rows.map((r) => r.base ?? r.score)), stats.stats()) : -Infinity;
     let out: SearchHit[] = rows
@@ -1251,27 +1180,14 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.indexing?.catch(() => {});
     // A load in flight (the warm-up's) and the snapshot writes it queued finish before the store closes.
     await this.vindexLoad?.p.catch(() => {});
-    await Promise.all([...this.snapshotPreps]);
+    await this.snapshots.close();
     this.closing = true;
-    for (let w = this.snapshotWrite; w; w = this.snapshotWrite === w ? null : this.snapshotWrite) await w;
     await this.warming?.catch(() => {});
     await this.embedder.close();
     if (this.searchEmbedder && this.searchEmbedder !== this.embedder) await this.searchEmbedder.close();
     await this.store.close();
     await this.lock?.release();
   }
-}
-
-/** Removes the library's index snapshots (synchronously: it runs inside a repair, before any load can read one). */
-function removeIndexSnapshots(libDir: string): void {
-  const dir = path.join(libDir, 'cache');
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const f of names) if (f.startsWith('index-')) rmSync(path.join(dir, f), { force: true });
 }
 
 export async function readLibraryMetaFile(dir: string): Promise<LibraryMeta | null> {
