@@ -436,6 +436,13 @@ async function main(): Promise<number> {
       await first.hover();
       await first.locator('button.similar').click();
       await page.getByTestId('query-chip').locator('img').waitFor();
+      // The chip shows at once; the grid still holds the text results (purple first) until the similar ones come.
+      await page
+        .waitForFunction(() => {
+          const p = document.querySelector('[data-path]')?.getAttribute('data-path');
+          return p !== undefined && p !== null && !p.endsWith('/purple.jpg');
+        }, undefined, { timeout: 15_000 })
+        .catch(() => {});
       const p = await firstPath(page);
       assert(p !== null && !p.endsWith('/purple.jpg'), `similar results should exclude the photo itself, first is ${p}`);
     });
