@@ -2,14 +2,13 @@
 // photo rows (optionally for real small files on disk, so rescans stat real inodes) and CLIP-like vectors written
 // through the engine's own store, then one ordinary index run (untimed) so tags and compaction are done.
 import * as lancedb from '@lancedb/lancedb';
-import { Field, FixedSizeList, Float32, Float64, Int32, Table as ArrowTable, Utf8, makeVector, vectorFromArray, type Vector as ArrowVector } from 'apache-arrow';
 import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Library } from '../../src/main/core/library/library.js';
 import { readMeta, writeMeta } from '../../src/main/core/library/library-meta.js';
 import { photoId } from '../../src/main/core/index/index-pipeline.js';
-import { LanceVectorStore } from '../../src/main/core/store/lance-vector-store.js';
+import { LanceVectorStore, photosToArrow, vectorsToArrow } from '../../src/main/core/store/lance-vector-store.js';
 import { SNAPSHOT_MAGIC } from '../../src/main/core/search/index-snapshot.js';
 import type { PhotoRecord } from '../../src/main/core/store/vector-store.js';
 import { clipLikeSet } from './clip-like.js';
@@ -111,8 +110,8 @@ export async function ensureLibrary(o: FixtureOptions): Promise<LibraryFixture> 
     // Vectors first, rows last: the engine's own commit order. Large libraries append in bulk (the rows are all
     // new; the store's merge-insert re-reads the growing table on every commit, quadratic at a million).
     if (bulk) {
-      await bulk.vectors.add(vectorTable(ids, vecs, model.dim));
-      await bulk.photos.add(photoTable(rows));
+      await bulk.vectors.add(vectorsToArrow(ids, vecs, model.dim));
+      await bulk.photos.add(photosToArrow(rows));
     } else {
       await vectors.upsert(ids, vecs);
       await store.upsertPhotos(rows);
@@ -168,40 +167,4 @@ async function ensureIndexSnapshot(libDir: string, o: FixtureOptions): Promise<v
   const lib = await Library.open(libDir, { model: o.modelDir, threads: o.threads });
   await lib.search('warm up');
   await lib.close();
-}
-
-function vectorTable(ids: string[], vecs: Float32Array[], dim: number): ArrowTable {
-  const flat = new Float32Array(ids.length * dim);
-  vecs.forEach((v, i) => flat.set(v, i * dim));
-  const type = new FixedSizeList(dim, new Field('item', new Float32(), true));
-  const list = makeVector({ type, length: ids.length, nullCount: 0, child: makeVector(flat).data[0] } as never);
-  return new ArrowTable({ id: vectorFromArray(ids, new Utf8()), vector: list } as Record<string, ArrowVector>);
-}
-
-/** The photos table's columns (the store's schema, snake_case). */
-function photoTable(rows: PhotoRecord[]): ArrowTable {
-  const col = <K extends keyof PhotoRecord>(k: K) => rows.map((r) => r[k]);
-  return new ArrowTable({
-    id: vectorFromArray(col('id'), new Utf8()),
-    path: vectorFromArray(col('path'), new Utf8()),
-    root: vectorFromArray(col('root'), new Utf8()),
-    folder: vectorFromArray(col('folder'), new Utf8()),
-    name: vectorFromArray(col('name'), new Utf8()),
-    size: vectorFromArray(col('size'), new Float64()),
-    mtime: vectorFromArray(col('mtime'), new Float64()),
-    hash: vectorFromArray(col('hash'), new Utf8()),
-    width: vectorFromArray(col('width'), new Int32()),
-    height: vectorFromArray(col('height'), new Int32()),
-    format: vectorFromArray(col('format'), new Utf8()),
-    taken_at: vectorFromArray(col('takenAt'), new Float64()),
-    camera: vectorFromArray(col('camera'), new Utf8()),
-    lat: vectorFromArray(col('lat'), new Float64()),
-    lon: vectorFromArray(col('lon'), new Float64()),
-    thumb: vectorFromArray(col('thumb'), new Utf8()),
-    phash: vectorFromArray(col('phash'), new Utf8()),
-    status: vectorFromArray(col('status'), new Utf8()),
-    error_code: vectorFromArray(col('errorCode'), new Utf8()),
-    error: vectorFromArray(col('error'), new Utf8()),
-    indexed_at: vectorFromArray(col('indexedAt'), new Float64()),
-  } as Record<string, ArrowVector>);
 }

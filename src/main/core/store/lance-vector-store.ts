@@ -227,7 +227,20 @@ function idList(ids: string[]): string {
   return ids.map(sqlString).join(', ');
 }
 
-function photosToArrow(rows: PhotoRecord[]): ArrowTable {
+/** Rows of a vector table: ids and vectors (each `dim` long) as a FixedSizeList column. */
+export function vectorsToArrow(ids: string[], vectors: Float32Array[], dim: number): ArrowTable {
+  const flat = new Float32Array(ids.length * dim);
+  vectors.forEach((v, i) => {
+    if (v.length !== dim) throw new Error(`vector of length ${v.length} for a ${dim}-d table`);
+    flat.set(v, i * dim);
+  });
+  const type = new FixedSizeList(dim, new Field('item', new Float32(), true));
+  const list = makeVector({ type, length: ids.length, nullCount: 0, child: makeVector(flat).data[0] } as never);
+  return new ArrowTable({ id: vectorFromArray(ids, new Utf8()), vector: list } as Record<string, ArrowVector>);
+}
+
+/** Rows of the photos table (the store's schema, snake_case columns). */
+export function photosToArrow(rows: PhotoRecord[]): ArrowTable {
   const col = <K extends keyof PhotoRecord>(k: K) => rows.map((r) => r[k]);
   return new ArrowTable({
     id: vectorFromArray(col('id'), new Utf8()),
@@ -323,20 +336,7 @@ class LanceModelVectors implements ModelVectors {
   async upsert(ids: string[], vectors: Float32Array[]): Promise<void> {
     for (let start = 0; start < ids.length; start += WRITE_CHUNK) {
       const end = Math.min(ids.length, start + WRITE_CHUNK);
-      const n = end - start;
-      const flat = new Float32Array(n * this.dim);
-      for (let i = 0; i < n; i++) {
-        const v = vectors[start + i];
-        if (v.length !== this.dim) throw new Error(`vector of length ${v.length} for a ${this.dim}-d table`);
-        flat.set(v, i * this.dim);
-      }
-      const type = new FixedSizeList(this.dim, new Field('item', new Float32(), true));
-      const child = makeVector(flat);
-      const list = makeVector({ type, length: n, nullCount: 0, child: child.data[0] } as never);
-      const data = new ArrowTable({
-        id: vectorFromArray(ids.slice(start, end), new Utf8()),
-        vector: list,
-      } as Record<string, ArrowVector>);
+      const data = vectorsToArrow(ids.slice(start, end), vectors.slice(start, end), this.dim);
       await guard(this.dir, () => this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data));
     }
   }
