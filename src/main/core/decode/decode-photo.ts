@@ -178,12 +178,7 @@ async function decodeHevc(
     ({ width, height } = rgba);
     const work = workingSize(width, height, thumbSize, wantTensor ? specSourceEdge(spec) : 0);
     // No autoOrient: libheif has applied irot/imir already, and EXIF orientation in HEIF is informational only.
-    const { data, info } = await sharp(rgba.data, { raw: { width, height, channels: 4 } })
-      .resize({ ...work, fit: 'fill' })
-      .flatten({ background: WHITE })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    base = checkRgb(data, info.width, info.height, info.channels);
+    base = await rawToWorking(rgba.data, { width, height, channels: 4 }, work);
   } catch (e) {
     if (e instanceof PoolTimeoutError) {
       return { ok: false, error: failure('corrupt', `The HEIF image could not be decoded: the decoder took longer than ${e.timeoutMs >= 1000 ? `${Math.round(e.timeoutMs / 1000)} s` : `${e.timeoutMs} ms`} and was stopped.`, e) };
@@ -200,6 +195,21 @@ async function decodeHevc(
   }
   const facts = await readExifFacts(file, 'file');
   return finish(base, spec, thumbSize, wantTensor, { width, height, format: 'heif', facts, orientation: m?.orientation, pages: m?.pages });
+}
+
+/** Pixels decoded outside libvips (HEIF, BMP) into the working buffer: resized, alpha flattened onto white. */
+async function rawToWorking(
+  pixels: Buffer | Uint8Array,
+  raw: { width: number; height: number; channels: 1 | 2 | 3 | 4 },
+  work: { width: number; height: number },
+  limitInputPixels?: number,
+): Promise<RawRgb> {
+  const { data, info } = await sharp(pixels, { raw, ...(limitInputPixels ? { limitInputPixels } : {}) })
+    .resize({ ...work, fit: 'fill' })
+    .flatten({ background: WHITE })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return checkRgb(data, info.width, info.height, info.channels);
 }
 
 /** BMP through our own reader (bmp.ts), then into the same resize/flatten pipeline as raw pixels. */
@@ -220,12 +230,7 @@ async function decodeBmpFile(src: Source, spec: PreprocessSpec, thumbSize: numbe
     const bmp = await decodeBmp(file, { pixelLimit: BMP_PIXEL_LIMIT });
     ({ width, height } = bmp);
     const work = workingSize(width, height, thumbSize, wantTensor ? specSourceEdge(spec) : 0);
-    const { data, info } = await sharp(bmp.data, { raw: { width, height, channels: bmp.channels }, limitInputPixels: BMP_PIXEL_LIMIT })
-      .resize({ ...work, fit: 'fill' })
-      .flatten({ background: WHITE })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    base = checkRgb(data, info.width, info.height, info.channels);
+    base = await rawToWorking(bmp.data, { width, height, channels: bmp.channels }, work, BMP_PIXEL_LIMIT);
   } catch (e) {
     if (e instanceof BmpError) return { ok: false, error: failure(e.code, e.message) };
     if (/^E[A-Z]+$/.test(String((e as NodeJS.ErrnoException)?.code))) return { ok: false, error: fileSystemFailure(e) };
