@@ -7,8 +7,9 @@ import { AutoProcessor, RawImage, env } from '@huggingface/transformers';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePhoto, preprocessSpecFromConfig, specResizeSize, type PreprocessSpec } from './index';
+import { SHARED_FIXTURES } from '../testing/fixtures';
 
-const PHOTOS = '/work/shared/fixtures/images/photos';
+const PHOTOS = join(SHARED_FIXTURES, 'photos');
 
 const CLIP_CONFIG = {
   image_processor_type: 'CLIPImageProcessor',

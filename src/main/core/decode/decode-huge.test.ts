@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePhoto, preprocessSpecFromConfig } from './index';
+import { SHARED_FIXTURES } from '../testing/fixtures';
 
 const SPEC = preprocessSpecFromConfig({
   size: { shortest_edge: 224 }, resample: 3, do_center_crop: true, crop_size: 224,
@@ -54,7 +55,7 @@ describe('huge images', () => {
 
   it('refuses a PNG that declares 65536×65536 in half a megabyte, without allocating it', async () => {
     const before = peakRss();
-    const r = await decodePhoto('/work/shared/fixtures/images/bad/declared_65536x65536.png', SPEC);
+    const r = await decodePhoto(join(SHARED_FIXTURES, 'bad/declared_65536x65536.png'), SPEC);
     expect(r).toEqual({
       ok: false,
       error: { code: 'too-large', reason: 'Refused: the image declares 65536×65536 pixels (4.3 gigapixels), likely a decompression bomb.' },

@@ -4,21 +4,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodePhoto, preprocessSpecFromConfig, sniffImageFormat, type DecodeErrorCode, type DecodeResult } from './index';
+import { SHARED_FIXTURES } from '../testing/fixtures';
+import { CLIP_PREPROCESSOR_CONFIG } from '../testing/test-models';
 
-const FIXTURES = '/work/shared/fixtures/images';
-const SPEC = preprocessSpecFromConfig({
-  image_processor_type: 'CLIPImageProcessor',
-  do_resize: true,
-  size: { shortest_edge: 224 },
-  resample: 3,
-  do_center_crop: true,
-  crop_size: { height: 224, width: 224 },
-  do_rescale: true,
-  rescale_factor: 0.00392156862745098,
-  do_normalize: true,
-  image_mean: [0.48145466, 0.4578275, 0.40821073],
-  image_std: [0.26862954, 0.26130258, 0.27577711],
-});
+const FIXTURES = SHARED_FIXTURES;
+const SPEC = preprocessSpecFromConfig(CLIP_PREPROCESSOR_CONFIG);
 const CODES: DecodeErrorCode[] = ['unreadable', 'empty', 'not-image', 'unsupported', 'truncated', 'corrupt', 'too-large'];
 
 interface Row { path: string; source: string; what: string; expected: string }

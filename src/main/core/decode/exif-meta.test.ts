@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { parseExifDate, readExifFacts, tidyCamera } from './exif-meta';
+import { SHARED_FIXTURES } from '../testing/fixtures';
 
-const FIXTURES = '/work/shared/fixtures/images';
+const FIXTURES = SHARED_FIXTURES;
 
 describe('parseExifDate', () => {
   it('reads zone-less EXIF time as local wall-clock time', () => {

@@ -9,21 +9,10 @@ import { closeHeicPool, decodeHeicRgba, decodeHeicRgbaInThread, setHeicTimeoutMs
 import { decodePhoto, preprocessSpecFromConfig } from './index';
 import { longestStall } from './main-thread-stall';
 import { PoolCrashError, PoolTimeoutError, PoolUnavailableError, WorkerPool } from './worker-pool';
+import { CLIP_PREPROCESSOR_CONFIG } from '../testing/test-models';
 
 const HEIC = path.join(SHARED_FIXTURES, 'odd/heic_iphone_flower.HEIC');
-const SPEC = preprocessSpecFromConfig({
-  image_processor_type: 'CLIPImageProcessor',
-  do_resize: true,
-  size: { shortest_edge: 224 },
-  resample: 3,
-  do_center_crop: true,
-  crop_size: { height: 224, width: 224 },
-  do_rescale: true,
-  rescale_factor: 1 / 255,
-  do_normalize: true,
-  image_mean: [0.48145466, 0.4578275, 0.40821073],
-  image_std: [0.26862954, 0.26130258, 0.27577711],
-});
+const SPEC = preprocessSpecFromConfig(CLIP_PREPROCESSOR_CONFIG);
 
 afterAll(() => closeHeicPool());
 

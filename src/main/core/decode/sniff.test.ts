@@ -2,8 +2,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IMAGE_EXTENSIONS, looksLikeText, sniffImageFormat } from './sniff';
+import { SHARED_FIXTURES } from '../testing/fixtures';
 
-const FIXTURES = '/work/shared/fixtures/images';
+const FIXTURES = SHARED_FIXTURES;
 const bytes = (...xs: (number | string)[]) =>
   Uint8Array.from(xs.flatMap((x) => (typeof x === 'string' ? [...Buffer.from(x, 'latin1')] : [x])));
 
