@@ -134,6 +134,16 @@ async function guard<T>(dir: string, op: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Like guard, for opening and listing: a permission error there means this user may not read the library. */
+async function readGuard<T>(dir: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (osCondition(err) === 'permission') throw new StoreError('permission', `Soutu is not allowed to read the library's database (${dir}): permission denied.`, messageOf(err));
+    throw explainStoreError(err, dir);
+  }
+}
+
 // ---- Repair: roll a damaged table back to its newest readable version -------------------------------------
 
 /** What open() had to do to a table; the Library shows `message` as a warning. */
@@ -487,7 +497,7 @@ export class LanceVectorStore implements VectorStore {
    */
   static async open(dir: string, opts: StoreOpenOptions = {}): Promise<LanceVectorStore> {
     const abs = path.resolve(dir);
-    const db = await guard(abs, () => lancedb.connect(abs));
+    const db = await readGuard(abs, () => lancedb.connect(abs));
     const store = new LanceVectorStore(db, abs, opts);
     try {
       store.photos = await store.openTable(PHOTOS, photoSchema);
@@ -509,7 +519,8 @@ export class LanceVectorStore implements VectorStore {
    * when missing. A table that fails to open or read is repaired (see `repair`).
    */
   private async openTable(name: string, schema: Schema): Promise<lancedb.Table> {
-    const names = await guard(this.dir, () => this.db.tableNames());
+    // Listing is a read: LanceDB 0.39 fails here (not at openTable) on a folder this user may not read.
+    const names = await readGuard(this.dir, () => this.db.tableNames());
     if (!names.includes(name)) {
       // Creating an empty table is harmless even for a read-only opener (existOk covers a concurrent writer).
       return guard(this.dir, () => this.db.createEmptyTable(name, schema, { mode: 'create', existOk: true }));
