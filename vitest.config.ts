@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit and integration tests run in Node; the e2e suite (e2e/) has its own runner script.
+// Unit and integration tests run in Node; the browser e2e (e2e/browser) runs under @playwright/test.
 export default defineConfig({
   test: {
     environment: 'node',
