@@ -8,11 +8,31 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
+/** @electron/fuses looks for this string in the Electron binary; the fuse wire follows it. */
+export const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+/**
+ * The fuses as a stock Electron ships them ('1' on, '0' off), in @electron/fuses' FuseV1Options order: RunAsNode,
+ * EnableCookieEncryption, EnableNodeOptionsEnvironmentVariable, EnableNodeCliInspectArguments,
+ * EnableEmbeddedAsarIntegrityValidation, OnlyLoadAppFromAsar, LoadBrowserProcessSpecificV8Snapshot,
+ * GrantFileProtocolExtraPrivileges.
+ */
+export const STOCK_FUSES = '10110001';
+
+/** The fuse states after packaging, read back from a (stand-in) binary. */
+export function readFuses(binary: Buffer): string | null {
+  const at = binary.indexOf(FUSE_SENTINEL);
+  if (at < 0) return null;
+  const len = binary[at + FUSE_SENTINEL.length + 1];
+  return binary.subarray(at + FUSE_SENTINEL.length + 2, at + FUSE_SENTINEL.length + 2 + len).toString('latin1');
+}
+
 /**
  * The stand-in executable: writes its working directory, arguments and a few environment variables, one
  * `key=value` per line, to $SOUTU_STANDIN_RECORD, then exits 0. POSIX sh only (the tests run on Linux).
  */
 export const STAND_IN_SCRIPT = `#!/bin/sh
+# Electron's fuse wire, as @electron/fuses finds it in a real binary: sentinel, wire version 1, 8 fuses.
+# ${FUSE_SENTINEL}\x01\x08${STOCK_FUSES}
 rec="\${SOUTU_STANDIN_RECORD:-/dev/null}"
 {
   echo "cwd=$(pwd)"
