@@ -2,7 +2,18 @@
 // into a typed failure with one plain sentence for people and the library's own words for logs.
 import { looksLikeText, type SniffedFormat } from './sniff';
 
-export type DecodeErrorCode = 'unreadable' | 'empty' | 'not-image' | 'unsupported' | 'truncated' | 'corrupt' | 'too-large';
+export type DecodeErrorCode =
+  | 'unreadable'
+  | 'empty'
+  | 'not-image'
+  | 'unsupported'
+  | 'truncated'
+  | 'corrupt'
+  | 'too-large'
+  /** A FIFO, socket or device where a photo was expected (found when opening it, not by its name). */
+  | 'not-a-file'
+  /** Reading or decoding did not finish within its bound and was abandoned. */
+  | 'timeout';
 
 export interface DecodeFailure {
   code: DecodeErrorCode;

@@ -19,9 +19,8 @@ export async function writeFileAtomically(file: string, data: string | Uint8Arra
   await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
     fsync: opts.durable !== false,
+    // A replaced file keeps its owner and mode (write-file-atomic reads them from the old file).
     mode: opts.mode,
-    // Ownership stays as the process creates it (the library folder belongs to the user running Soutu).
-    chown: false,
   });
 }
 

@@ -3,10 +3,11 @@
 // kill at any point leaves either a finished photo or one that the next run redoes: never a duplicate.
 import { createHash } from 'node:crypto';
 import { mkdir, open, writeFile } from 'node:fs/promises';
+import { describeKind, NotAFileError, openRegularFile, TimeoutError, withDeadline } from '../fs/safe-open.js';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { DecodeResult, PreprocessSpec } from '../decode/index.js';
+import type { DecodeFailure, DecodeResult, PreprocessSpec } from '../decode/index.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { ModelVectors, PhotoRecord, VectorStore } from '../store/vector-store.js';
 import { Channel } from './channel.js';
@@ -41,6 +42,19 @@ export interface PipelineOptions {
   writeIntervalMs?: number;
   thumbSize?: number;
   onItemDone?: (row: PhotoRecord) => void;
+  /** How long one file's decode may take before it is abandoned and recorded as failed. */
+  decodeDeadlineMs?: number;
+}
+
+/** A decode that takes longer than this is abandoned (a hung share, a pathological file); the run goes on. */
+export const DECODE_DEADLINE_MS = 120_000;
+
+/** What a file that could not even be read becomes: a typed failure with a reason, never an exception. */
+function readFailure(err: unknown): DecodeFailure {
+  if (err instanceof NotAFileError) return { code: 'not-a-file', reason: `Skipped: it is ${describeKind(err.kind)}, not a photo file.` };
+  if (err instanceof TimeoutError) return { code: 'timeout', reason: err.message };
+  const e = err as NodeJS.ErrnoException;
+  return { code: 'unreadable', reason: `Cannot read the file: ${e.code === 'EACCES' ? 'permission denied' : e.message}.` };
 }
 
 export interface PipelineDefaults {
@@ -75,24 +89,33 @@ export function photoId(file: string): string {
   return createHash('sha1').update(path.resolve(file)).digest('hex').slice(0, 16);
 }
 
-/** Content fingerprint cheap enough for every file: size plus the first and last 64 KiB. */
-export async function quickHash(file: string, size: number): Promise<string> {
-  const h = createHash('sha1');
-  h.update(String(size));
-  const fh = await open(file, 'r');
-  try {
-    const n = 64 * 1024;
-    const buf = Buffer.alloc(n);
-    const a = await fh.read(buf, 0, Math.min(n, size), 0);
-    h.update(buf.subarray(0, a.bytesRead));
-    if (size > n) {
-      const b = await fh.read(buf, 0, Math.min(n, size - n), Math.max(n, size - n));
-      h.update(buf.subarray(0, b.bytesRead));
+/** How long reading a file's fingerprint may take before it is abandoned (a hung network share, say). */
+export const HASH_DEADLINE_MS = 30_000;
+
+/**
+ * Content fingerprint cheap enough for every file: size plus the first and last 64 KiB. Refuses anything but a
+ * regular file (a FIFO swapped in after the scan) and gives up after HASH_DEADLINE_MS or on `signal`.
+ */
+export async function quickHash(file: string, size: number, signal?: AbortSignal): Promise<string> {
+  const read = (async () => {
+    const h = createHash('sha1');
+    h.update(String(size));
+    const { handle: fh } = await openRegularFile(file);
+    try {
+      const n = 64 * 1024;
+      const buf = Buffer.alloc(n);
+      const a = await fh.read(buf, 0, Math.min(n, size), 0);
+      h.update(buf.subarray(0, a.bytesRead));
+      if (size > n) {
+        const b = await fh.read(buf, 0, Math.min(n, size - n), Math.max(n, size - n));
+        h.update(buf.subarray(0, b.bytesRead));
+      }
+    } finally {
+      await fh.close();
     }
-  } finally {
-    await fh.close();
-  }
-  return h.digest('hex');
+    return h.digest('hex');
+  })();
+  return withDeadline(read, HASH_DEADLINE_MS, `Reading ${file}`, signal);
 }
 
 export function thumbRelPath(id: string): string {
@@ -113,6 +136,7 @@ export async function runPipeline(items: WorkItem[], deps: PipelineDeps, opts: P
   const writeBatch = opts.writeBatch ?? defaults.writeBatch;
   const writeIntervalMs = opts.writeIntervalMs ?? 2000;
   const thumbSize = opts.thumbSize ?? defaults.thumbSize;
+  const decodeDeadlineMs = opts.decodeDeadlineMs ?? DECODE_DEADLINE_MS;
   const spec = deps.embedder.imageSpec;
   const decoded = new Channel<Decoded>(Math.max(16, batchSize * 2));
   const toWrite = new Channel<{ row: PhotoRecord; vector: Float32Array | null }>(writeBatch * 2);
@@ -156,11 +180,11 @@ export async function runPipeline(items: WorkItem[], deps: PipelineDeps, opts: P
       };
       let result: DecodeResult;
       try {
-        if (!base.hash) base.hash = await quickHash(item.path, item.size);
-        result = await deps.decode(item.path, spec, { thumbSize });
+        if (!base.hash) base.hash = await quickHash(item.path, item.size, opts.signal);
+        result = await withDeadline(deps.decode(item.path, spec, { thumbSize }), decodeDeadlineMs, `Decoding ${item.path}`, opts.signal);
       } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        result = { ok: false, error: { code: 'unreadable', reason: `Cannot read the file: ${e.code === 'EACCES' ? 'permission denied' : e.message}.` } };
+        if (aborted()) return; // cancelled: the file is redone by the next run, not recorded as failed
+        result = { ok: false, error: readFailure(err) };
       }
       if (!result.ok) {
         await decoded.push({ item, row: { ...base, errorCode: result.error.code, error: result.error.reason }, tensor: null }).catch(() => {});

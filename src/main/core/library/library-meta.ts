@@ -1,8 +1,10 @@
 // The library's own small state (roots, active model, settings) kept in library.json beside the LanceDB tables.
-// Written atomically (temp file + rename) with the previous version kept as library.json.bak.
+// Written atomically (core/fs/atomic-file.ts) with the previous version kept as library.json.bak.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SoutuError } from '../errors.js';
+import { writeFileAtomically } from '../fs/atomic-file.js';
 
 export const META_SCHEMA_VERSION = 1;
 
@@ -43,24 +45,24 @@ export async function readMeta(dir: string): Promise<LibraryMeta> {
       const parsed = JSON.parse(await readFile(candidate, 'utf8')) as Partial<LibraryMeta>;
       if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.roots)) throw new Error('not a library file');
       if ((parsed.schemaVersion ?? 0) > META_SCHEMA_VERSION) {
-        throw new Error(`library.json was written by a newer Soutu (schema ${parsed.schemaVersion}); please update Soutu.`);
+        throw new SoutuError('unsupported', `library.json was written by a newer Soutu (schema ${parsed.schemaVersion}); please update Soutu.`);
       }
       return { ...emptyMeta(), ...parsed } as LibraryMeta;
     } catch (err) {
-      if ((err as Error).message.includes('newer Soutu')) throw err;
+      if (err instanceof SoutuError) throw err;
       // A torn or damaged file: fall back to the backup copy.
     }
   }
   return emptyMeta();
 }
 
-/** Writes JSON atomically (temp file + rename), keeping the previous version as <file>.bak. */
+/**
+ * Writes JSON atomically, keeping the previous version as <file>.bak. Callers serialise their own writes to one
+ * file (MetadataStore, UserDataStore), so the backup and the new file never interleave.
+ */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  if (existsSync(file)) await copyFile(file, file + '.bak');
-  await rename(tmp, file);
+  if (existsSync(file)) await copyFile(file, file + '.bak').catch(() => {});
+  await writeFileAtomically(file, JSON.stringify(value, null, 2));
 }
 
 /** Reads a JSON file written by writeJsonAtomic, falling back to its backup when the file is torn or damaged. */

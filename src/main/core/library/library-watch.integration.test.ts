@@ -27,7 +27,7 @@ it('watch keeps the index current; offline root keeps photos; repair warning sur
   console.log('add seen in', await waitFor(async () => (await lib.status()).photos === n0 + 1), 'ms');
   const before = counter.images;
   renameSync(newFile, path.join(photos, 'c', 'renamed.jpg'));
-  console.log('rename seen in', await waitFor(() => lib.photo([...(lib as any).byPath.entries()].find(([p]: [string]) => p.endsWith('renamed.jpg'))?.[1] ?? '') !== null), 'ms; embeds', counter.images - before);
+  console.log('rename seen in', await waitFor(() => lib.photo([...lib.internals.catalog.values()].find((p) => p.path.endsWith('renamed.jpg'))?.id ?? '') !== null), 'ms; embeds', counter.images - before);
   unlinkSync(path.join(photos, 'c', 'renamed.jpg'));
   console.log('delete seen in', await waitFor(async () => (await lib.status()).photos === n0), 'ms');
   renameSync(photos, photos + '-away');

@@ -49,3 +49,30 @@ export async function readUserData(libDir: string): Promise<UserData> {
 export async function writeUserData(libDir: string, data: UserData): Promise<void> {
   await writeJsonAtomic(userDataFile(libDir), userDataSchema.parse(data));
 }
+
+/** The user data in memory with one write queue, like MetadataStore: changes go through update(). */
+export class UserDataStore {
+  private queue: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly libDir: string,
+    private readonly data: UserData,
+  ) {}
+
+  static async open(libDir: string): Promise<UserDataStore> {
+    return new UserDataStore(libDir, await readUserData(libDir));
+  }
+
+  get current(): Readonly<UserData> {
+    return this.data;
+  }
+
+  /** Applies `change` and writes the file; writes run one at a time, in call order. */
+  async update<T>(change: (data: UserData) => T): Promise<T> {
+    const result = change(this.data);
+    const write = this.queue.then(() => writeUserData(this.libDir, this.data));
+    this.queue = write.catch(() => {});
+    await write;
+    return result;
+  }
+}

@@ -1,0 +1,56 @@
+// Turns a model name or folder into a running Embedder: resolves it in the models folder (a recorded folder that
+// moved falls back to its catalog id), downloads a missing catalog model when allowed, and opens its sessions.
+import type { Embedder } from '../embed/embedder.js';
+import { downloadModel, type DownloadProgress } from '../embed/model-download.js';
+import { defaultModelsDir, resolveModel } from '../embed/model-store.js';
+import { TransformersClipEmbedder, type DevicePreference } from '../embed/transformers-clip-embedder.js';
+import { SoutuError } from '../errors.js';
+
+export interface LoadedEmbedder {
+  embedder: Embedder;
+  /** The folder it loaded from (recorded in library.json). */
+  source: string;
+}
+
+export interface EmbedderLoader {
+  load(spec: string, o: { allowDownload: boolean; fallbackId?: string }): Promise<LoadedEmbedder>;
+}
+
+export interface CatalogLoaderOptions {
+  modelsDir?: string;
+  hubHost?: string;
+  device?: DevicePreference;
+  threads?: number;
+  /** Wraps every embedder opened (tests count calls; the bench times them). */
+  wrap?: (e: Embedder) => Embedder;
+  onDownload?: (p: DownloadProgress) => void;
+  onWarning?: (message: string) => void;
+}
+
+export function catalogEmbedderLoader(o: CatalogLoaderOptions): EmbedderLoader {
+  return {
+    async load(spec, { allowDownload, fallbackId }) {
+      const modelsDir = o.modelsDir ?? defaultModelsDir();
+      let resolved = await resolveModel(spec, modelsDir).catch(async (err) => {
+        if (fallbackId) return resolveModel(fallbackId, modelsDir);
+        throw err;
+      });
+      if (!resolved.ready) {
+        if (!resolved.catalog) throw new SoutuError('model-missing', `The model folder ${resolved.source} is incomplete.`);
+        if (!allowDownload) {
+          throw new SoutuError('model-missing', `The model ${resolved.id} is not downloaded yet. Run "soutu models download ${resolved.id}" (or index with downloads allowed).`);
+        }
+        await downloadModel(resolved.catalog, resolved.source, { host: o.hubHost, onProgress: (p) => o.onDownload?.(p) });
+        resolved = { ...resolved, ready: true };
+      }
+      let embedder: Embedder = await TransformersClipEmbedder.open(resolved.source, {
+        modelId: resolved.id,
+        device: o.device ?? 'auto',
+        threads: o.threads,
+        onFallback: (m) => o.onWarning?.(m),
+      });
+      if (o.wrap) embedder = o.wrap(embedder);
+      return { embedder, source: resolved.source };
+    },
+  };
+}

@@ -1,0 +1,137 @@
+// The library's models at run time: the embedder new vectors are made with (the pending model during a switch)
+// and the one queries are embedded with (the model whose vectors serve search). Emits 'switched' when the
+// serving model changes, so caches built on the old one (index, query vectors, tags) drop themselves.
+import { EventEmitter } from 'node:events';
+import type { Embedder } from '../embed/embedder.js';
+import type { VectorStore } from '../store/vector-store.js';
+import type { EmbedderLoader } from './embedder-loader.js';
+import type { ModelMeta } from './library-meta.js';
+import type { MetadataStore } from './metadata-store.js';
+
+/** The model a new library gets when none is named and no default is given. */
+export const FALLBACK_MODEL = 'Xenova/clip-vit-base-patch32';
+
+export interface ModelSessionOpen {
+  /** A catalog id or folder to use instead of the one the library records. */
+  model?: string;
+  defaultModel?: string;
+  allowDownload: boolean;
+  warn(message: string): void;
+}
+
+function metaOf(e: Embedder, source: string): ModelMeta {
+  return { id: e.modelId, source, key: e.modelKey, dim: e.dim };
+}
+
+export class ModelSession extends EventEmitter<{ switched: [] }> {
+  private constructor(
+    private readonly meta: MetadataStore,
+    private readonly store: VectorStore,
+    private readonly loader: EmbedderLoader,
+    private indexEmbedder: Embedder,
+    private queryEmbedder: Embedder,
+  ) {
+    super();
+  }
+
+  static async open(meta: MetadataStore, store: VectorStore, loader: EmbedderLoader, o: ModelSessionOpen): Promise<ModelSession> {
+    const m = meta.current;
+    const spec = o.model ?? m.pendingModel?.source ?? m.model?.source ?? m.model?.id ?? o.defaultModel ?? FALLBACK_MODEL;
+    const recorded = !o.model && (spec === m.model?.source || spec === m.pendingModel?.source);
+    const loaded = await loader.load(spec, { allowDownload: o.allowDownload, fallbackId: recorded ? (m.pendingModel ?? m.model)?.id : undefined });
+    const session = new ModelSession(meta, store, loader, loaded.embedder, loaded.embedder);
+    await session.select(metaOf(loaded.embedder, loaded.source));
+    const active = meta.current.model;
+    if (meta.current.pendingModel && active) {
+      // Mid-switch: queries keep using the previous model (and its vectors) until the new ones are complete.
+      session.queryEmbedder = await loader.load(active.source, { allowDownload: false, fallbackId: active.id }).then(
+        (e) => e.embedder,
+        (err: unknown) => {
+          o.warn(`The previous model cannot be loaded (${(err as Error).message}); search waits for the new one.`);
+          return loaded.embedder;
+        },
+      );
+    }
+    return session;
+  }
+
+  /** Embeds what is being indexed (photos, and during a switch the re-embed). */
+  get indexing(): Embedder {
+    return this.indexEmbedder;
+  }
+
+  /** Embeds queries, for the vectors that serve search. */
+  get query(): Embedder {
+    return this.queryEmbedder;
+  }
+
+  /** The model whose vectors serve search. */
+  get active(): ModelMeta | null {
+    return this.meta.current.model;
+  }
+
+  /** The model new vectors are written for: the pending one during a switch. */
+  get target(): ModelMeta {
+    return this.meta.current.pendingModel ?? this.meta.current.model!;
+  }
+
+  get switching(): boolean {
+    return this.meta.current.pendingModel !== null;
+  }
+
+  /** True when the query model matches the vectors that serve search. */
+  searchReady(): boolean {
+    return this.meta.current.model?.key === this.queryEmbedder.modelKey;
+  }
+
+  /** Makes `model` the library's model; a different model than the active one becomes the pending one. */
+  private async select(model: ModelMeta): Promise<void> {
+    await this.store.vectors(model.key, model.dim); // its table exists from now on
+    await this.meta.update((m) => {
+      if (!m.model || m.model.key === model.key) {
+        m.model = model;
+        m.pendingModel = null;
+      } else {
+        m.pendingModel = model;
+      }
+    });
+  }
+
+  /**
+   * Starts a switch to another model: new vectors go to its own table while search keeps the current model,
+   * until complete(). Switching back to the serving model (or choosing the first one) takes effect at once.
+   * Returns false when `spec` is the model already in use.
+   */
+  async switchTo(spec: string, allowDownload: boolean): Promise<boolean> {
+    const next = await this.loader.load(spec, { allowDownload });
+    if (next.embedder.modelKey === this.indexEmbedder.modelKey) {
+      await next.embedder.close();
+      return false;
+    }
+    if (this.indexEmbedder !== this.queryEmbedder) await this.indexEmbedder.close();
+    this.indexEmbedder = next.embedder;
+    await this.select(metaOf(next.embedder, next.source));
+    if (!this.meta.current.pendingModel) this.serveIndexingModel();
+    return true;
+  }
+
+  /** The pending model has a vector for every photo: it serves search from now on. */
+  async complete(): Promise<void> {
+    await this.meta.update((m) => {
+      m.model = m.pendingModel ?? m.model;
+      m.pendingModel = null;
+    });
+    this.serveIndexingModel();
+  }
+
+  private serveIndexingModel(): void {
+    if (this.queryEmbedder !== this.indexEmbedder) void this.queryEmbedder.close().catch(() => {});
+    this.queryEmbedder = this.indexEmbedder;
+    this.emit('switched');
+  }
+
+  async close(): Promise<void> {
+    await this.indexEmbedder.close();
+    if (this.queryEmbedder !== this.indexEmbedder) await this.queryEmbedder.close();
+  }
+}
