@@ -125,7 +125,8 @@ export interface IndexReport {
 
 export interface ScanProblem {
   path: string;
-  kind: 'unreadable' | 'symlink-loop' | 'not-found';
+  /** not-a-file: a FIFO, socket or device named like a photo (never opened). */
+  kind: 'unreadable' | 'symlink-loop' | 'not-found' | 'not-a-file';
   message: string;
 }
 
@@ -154,4 +155,9 @@ export interface LibraryStatus {
   schemaVersion: number;
   /** How far a photo must beat its background baseline to get a tag (albums' strictness). */
   tagMargin: number;
+  /**
+   * Folders added while the first model is still downloading: they become library folders and are indexed as
+   * soon as it is ready. Absent (or empty) once nothing waits.
+   */
+  queuedFolders?: string[];
 }

@@ -31,7 +31,8 @@ export interface OpenedImage {
 export async function openImage(realPath: string): Promise<OpenedImage | null> {
   let handle: FileHandle;
   try {
-    handle = await open(realPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    // Non-blocking: a FIFO put where a photo was is opened at once (and refused below) instead of waiting for a writer.
+    handle = await open(realPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   } catch {
     return null;
   }

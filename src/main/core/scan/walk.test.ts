@@ -180,3 +180,31 @@ describe('links out of the root', () => {
     }
   });
 });
+
+describe.runIf(process.platform !== 'win32')('pipes, sockets and devices named like photos', () => {
+  it('reports them as skipped with the reason and never opens them (a FIFO without a writer does not stall the walk)', async () => {
+    const t = await tempDir('soutu-walk-fifo-');
+    try {
+      writeFileSync(path.join(t.dir, 'real.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1]));
+      execFileSync('mkfifo', [path.join(t.dir, 'pipe.jpg')]);
+      execFileSync('mkfifo', [path.join(t.dir, 'pipe-without-extension')]);
+      symlinkSync(path.join(t.dir, 'pipe.jpg'), path.join(t.dir, 'link-to-pipe.png'));
+      const net = await import('node:net');
+      const server = net.createServer().listen(path.join(t.dir, 'socket.heic'));
+      await new Promise((r) => server.once('listening', r));
+      const problems: ScanProblem[] = [];
+      const files: ScannedFile[] = [];
+      for await (const f of walkRoot(t.dir, { imageExtensions: IMAGE_EXTENSIONS, sniff: sniffImageFormat, onProblem: (p) => problems.push(p) })) files.push(f);
+      server.close();
+      expect(files.map((f) => path.basename(f.path))).toEqual(['real.jpg']);
+      const skipped = problems.filter((p) => p.kind === 'not-a-file').map((p) => `${path.basename(p.path)}: ${p.message}`).sort();
+      expect(skipped).toEqual([
+        'link-to-pipe.png: Skipped: this is a named pipe, not a photo file.',
+        'pipe.jpg: Skipped: this is a named pipe, not a photo file.',
+        'socket.heic: Skipped: this is a socket, not a photo file.',
+      ]);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});

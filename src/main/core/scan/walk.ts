@@ -1,8 +1,10 @@
 // Walks photo roots: yields image files (by extension, or by content for unknown extensions) with size and mtime,
 // skipping hidden/system folders and the library's own folder, and reporting (never throwing on) what it cannot read.
+import { constants } from 'node:fs';
 import { lstat, open, opendir, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScanProblem } from '../../../shared/types.js';
+import { describeKind, kindOf } from '../fs/safe-open.js';
 
 export interface ScannedFile {
   path: string;
@@ -74,8 +76,10 @@ export function isNeverImageName(name: string): boolean {
 
 async function readHead(file: string | Buffer): Promise<Uint8Array | null> {
   try {
-    const fh = await open(file, 'r');
+    // Non-blocking and checked on the descriptor: a file swapped for a FIFO since the listing is not waited on.
+    const fh = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
+      if (!(await fh.stat()).isFile()) return null;
       const buf = Buffer.alloc(HEAD_BYTES);
       const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
       return buf.subarray(0, bytesRead);
@@ -175,6 +179,9 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
   const realRoot = await realpath(absRoot).catch(() => absRoot);
   const stack: string[] = [absRoot];
   const problem = (p: ScanProblem) => opts.onProblem?.(p);
+  // A pipe, socket or device named like a photo is reported, never opened (reading a FIFO waits for a writer).
+  const notAFile = (file: string, st: Parameters<typeof kindOf>[0]) =>
+    problem({ path: file, kind: 'not-a-file', message: `Skipped: this is ${describeKind(kindOf(st))}, not a photo file.` });
 
   while (stack.length > 0) {
     if (opts.signal?.aborted) return;
@@ -217,6 +224,7 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
           if (!isSystemDirName(name)) subdirs.push(full);
         } else if (entry.isFile()) files.push(full);
         else if (entry.isSymbolicLink()) links.push(full);
+        else if (opts.imageExtensions.has(extOf(name))) notAFile(full, entry);
       }
     } catch (err) {
       problem({ path: dir, kind: 'unreadable', message: `Stopped reading this folder part-way: ${describeFsError(err, 'folder')}` });
@@ -270,6 +278,7 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
         if (st.isDirectory()) {
           if (!isSystemDirName(path.basename(full))) subdirs.push(full);
         } else if (st.isFile()) files.push(full);
+        else if (opts.imageExtensions.has(extOf(path.basename(full)))) notAFile(full, st);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ELOOP') problem({ path: full, kind: 'symlink-loop', message: 'Skipped: a symbolic link that points to itself.' });

@@ -21,11 +21,9 @@ describe('justify', () => {
     expect(l.height).toBe(l.rows.at(-1)!.top + 200);
   });
 
-  it('handles 10k items quickly and finds visible rows and neighbours', () => {
+  it('lays out 10k items and finds visible rows and neighbours', () => {
     const aspects = Array.from({ length: 10_000 }, (_, i) => [1.5, 0.67, 1, 1.78][i % 4]);
-    const t0 = performance.now();
     const l = justify(aspects, 1200, { targetHeight: 200, spacing: 4 });
-    expect(performance.now() - t0).toBeLessThan(200);
     const r = visibleRange(l.rows, 5000, 5800);
     expect(r.start).toBeGreaterThan(0);
     expect(l.boxes[r.start].top + l.boxes[r.start].height).toBeGreaterThanOrEqual(5000);
