@@ -7,7 +7,9 @@ import type { PhotoCatalog } from './photo-catalog.js';
 
 export async function duplicateGroups(catalog: PhotoCatalog, index: ActiveIndex, opts: { maxHamming?: number; minCosine?: number } = {}): Promise<DuplicateGroup[]> {
   const idx = await index.get();
-  const candidates = [...catalog.values()].filter((p) => p.status === 'ok' && p.phash).map((p) => ({ id: p.id, phash: p.phash! }));
+  const candidates = [...catalog.values()]
+    .filter((p) => p.status === 'ok' && p.phash)
+    .map((p) => ({ id: p.id, phash: p.phash!, width: p.width, height: p.height, bytes: p.size, contentHash: p.hash || undefined }));
   const cos = (a: string, b: string) => {
     const va = idx.get(a);
     return va ? (idx.score(b, va) ?? 0) : 0;

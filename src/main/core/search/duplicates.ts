@@ -1,12 +1,56 @@
 // Near-duplicate groups: resized, re-compressed and burst copies. Candidates come from dHash band buckets
 // (11 bands of 5–6 bits: any pair within Hamming distance 10 shares a band, and farther pairs up to the
 // threshold almost always do), are confirmed by Hamming distance and by image-vector cosine, and joined with
-// union-find. Different photos of one scene fail the hash test.
+// union-find. Different photos of one scene fail the hash test. Degenerate pictures (tiny, or nearly one flat tone,
+// whose hash matches anything dark or bright) group only with byte-identical copies; differing shapes never group.
 import { hammingHex } from '../decode/dhash.js';
 
 export interface DuplicateCandidate {
   id: string;
   phash: string;
+  /** Displayed size; absent means unknown (then only the hash and vector decide). */
+  width?: number;
+  height?: number;
+  /** File size and content fingerprint: equal pairs are byte-identical copies. */
+  bytes?: number;
+  contentHash?: string;
+}
+
+/** Below this many pixels on either side a picture has too little detail for its hash to mean anything. */
+export const MIN_SIDE = 32;
+/** A hash with at most this many bits set (or unset) comes from a near-constant picture. */
+export const MIN_HASH_BITS = 4;
+/** Aspect ratios further apart than this (relative) are different pictures, whatever their hashes say. */
+export const MAX_ASPECT_DIFFERENCE = 0.05;
+
+function popcountHex(h: string): number {
+  let n = 0;
+  for (const ch of h) {
+    let v = parseInt(ch, 16);
+    while (v) {
+      n += v & 1;
+      v >>= 1;
+    }
+  }
+  return n;
+}
+
+/** True when a picture's hash cannot tell it from other pictures: too small, or almost one flat tone. */
+export function isDegenerate(p: DuplicateCandidate): boolean {
+  if (p.width !== undefined && p.height !== undefined && Math.min(p.width, p.height) < MIN_SIDE) return true;
+  const bits = popcountHex(p.phash);
+  return bits <= MIN_HASH_BITS || bits >= p.phash.length * 4 - MIN_HASH_BITS;
+}
+
+function sameShape(a: DuplicateCandidate, b: DuplicateCandidate): boolean {
+  if (!a.width || !a.height || !b.width || !b.height) return true;
+  const ra = a.width / a.height;
+  const rb = b.width / b.height;
+  return Math.abs(ra - rb) / Math.max(ra, rb) <= MAX_ASPECT_DIFFERENCE;
+}
+
+function byteIdentical(a: DuplicateCandidate, b: DuplicateCandidate): boolean {
+  return a.bytes !== undefined && a.bytes === b.bytes && !!a.contentHash && a.contentHash === b.contentHash;
 }
 
 export interface DuplicateOptions {
@@ -66,6 +110,22 @@ export function findDuplicateGroups(
     return r;
   };
   for (const p of photos) parent.set(p.id, p.id);
+  const degenerate = new Set(photos.filter(isDegenerate).map((p) => p.id));
+  const joinable = (a: DuplicateCandidate, b: DuplicateCandidate): boolean => {
+    if (degenerate.has(a.id) || degenerate.has(b.id)) return byteIdentical(a, b);
+    if (!sameShape(a, b)) return false;
+    if (hammingHex(a.phash, b.phash) > maxH) return false;
+    return cosine(a.id, b.id) >= minCos;
+  };
+  // Byte-identical copies group whatever they show (degenerate ones are found only this way).
+  const byContent = new Map<string, DuplicateCandidate>();
+  for (const p of photos) {
+    if (p.bytes === undefined || !p.contentHash) continue;
+    const key = `${p.bytes}:${p.contentHash}`;
+    const first = byContent.get(key);
+    if (first) parent.set(find(p.id), find(first.id));
+    else byContent.set(key, p);
+  }
   const checked = new Set<string>();
   for (const [start, len] of BANDS) {
     const buckets = new Map<number, DuplicateCandidate[]>();
@@ -85,8 +145,7 @@ export function findDuplicateGroups(
           if (checked.has(key)) continue;
           checked.add(key);
           if (find(a.id) === find(b.id)) continue;
-          if (hammingHex(a.phash, b.phash) > maxH) continue;
-          if (cosine(a.id, b.id) < minCos) continue;
+          if (!joinable(a, b)) continue;
           parent.set(find(a.id), find(b.id));
         }
     }
