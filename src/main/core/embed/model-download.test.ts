@@ -8,9 +8,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/temp.js';
 import { makeTestModel } from '../testing/test-models.js';
-import type { CatalogModel } from './model-catalog.js';
+import { precisionPlan, type CatalogFile, type CatalogModel, type Precision } from './model-catalog.js';
 import { downloadModel, ModelDownloadError, type DownloadProgress } from './model-download.js';
-import { resolveModel } from './model-store.js';
+import { planStatus, resolveModel } from './model-store.js';
 import { TransformersClipEmbedder } from './transformers-clip-embedder.js';
 
 let root: string;
@@ -35,7 +35,8 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 beforeAll(async () => {
   ({ dir: root, cleanup } = await tempDir('soutu-dl-'));
   modelDir = path.join(root, 'hub', 'toy');
-  await makeTestModel('toy-color', modelDir);
+  // Every precision of each tower, made the way the hub's are.
+  await makeTestModel('toy-color', modelDir, { precisions: ['fp32', 'fp16', 'q8'] });
   files = await listFiles(modelDir);
   server = http.createServer(async (req, res) => {
     const url = decodeURIComponent(req.url ?? '');
@@ -89,35 +90,91 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-function catalog(): CatalogModel {
-  return { id: 'test/toy', title: 'toy', languages: ['en'], files, dtype: 'fp32', layout: 'split', approxBytes: 0, note: '' };
+/** A catalog entry for the toy "hub", with its real file sizes. */
+async function catalog(): Promise<CatalogModel> {
+  const file = async (p: string): Promise<CatalogFile> => ({ path: p, bytes: (await stat(path.join(modelDir, p))).size });
+  const weights = {} as Record<Precision, Record<'text' | 'vision', CatalogFile>>;
+  for (const [p, sfx] of [['fp32', ''], ['fp16', '_fp16'], ['q8', '_quantized']] as const) {
+    weights[p] = { text: await file(`onnx/text_model${sfx}.onnx`), vision: await file(`onnx/vision_model${sfx}.onnx`) };
+  }
+  const t = { en: 'toy', 'zh-CN': '玩具' };
+  const relevance = { minZ: 2.5, spread: 0.5, noneBelowZ: 2 };
+  return {
+    id: 'test/toy',
+    title: t,
+    note: t,
+    languages: ['en'],
+    layout: 'split',
+    configFiles: files.filter((f) => f.endsWith('.json')),
+    weights,
+    contextLength: 77,
+    defaults: { relevance, tagMargin: 0.05, sources: { relevance: '', tagMargin: '' } },
+    approxBytes: 0,
+  };
 }
+const fetched = () => log.filter((l) => l.startsWith('GET /cdn/')).map((l) => l.split(' ')[1].slice('/cdn/'.length));
 
 describe('downloadModel', () => {
-  it('resumes a dropped transfer with Range, verifies, reports progress, and the result loads', async () => {
+  it('fetches the CPU quality files only, resumes a dropped transfer, verifies, widens fp16 vision, and loads', async () => {
     const dest = path.join(root, 'models', 'ok');
-    const vision = files.find((f) => f.includes('vision_model'))!;
+    const model = await catalog();
+    const plan = precisionPlan(model);
+    const vision = 'onnx/vision_model_fp16.onnx';
+    expect(plan.files.filter((f) => f.endsWith('.onnx'))).toEqual(['onnx/text_model_quantized.onnx', vision]);
     faults.dropOnce.add(vision);
     const progress: DownloadProgress[] = [];
-    await downloadModel(catalog(), dest, { host, onProgress: (p) => progress.push(p), backoffMs: 10 });
+    log.length = 0;
+    await downloadModel(model, dest, { host, onProgress: (p) => progress.push(p), backoffMs: 10 });
     expect(log.some((l) => l.includes(`/cdn/${vision}`) && l.includes('bytes='))).toBe(true);
-    for (const f of files) expect((await stat(path.join(dest, f))).size).toBe((await stat(path.join(modelDir, f))).size);
+    expect([...new Set(fetched())].filter((f) => f.endsWith('.onnx')).sort()).toEqual(['onnx/text_model_quantized.onnx', vision]);
+    for (const f of plan.files) expect((await stat(path.join(dest, f))).size).toBe((await stat(path.join(modelDir, f))).size);
     const last = progress.filter((p) => p.file === vision).pop()!;
     expect(last.percent).toBeCloseTo(100, 5);
     expect(last.total).toBe((await stat(path.join(modelDir, vision))).size);
-    const e = await TransformersClipEmbedder.open(dest, { device: 'cpu' });
-    const [v] = await e.embedTexts(['red']);
-    expect(v.length).toBe(e.dim);
-    await e.close();
+    expect(progress.at(-1)).toMatchObject({ phase: 'prepare', file: 'onnx/vision_model_fp16_widened.onnx' });
     const manifest = JSON.parse(await readFile(path.join(dest, 'soutu-model.json'), 'utf8'));
     expect(manifest.files[vision].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.plan).toEqual({ setting: 'quality', device: 'cpu' });
+    expect(manifest.derived).toEqual(['onnx/vision_model_fp16_widened.onnx']);
+    expect((await planStatus(dest, model, plan)).complete).toBe(true);
+
+    const e = await TransformersClipEmbedder.open(dest, { device: 'cpu', modelId: model.id });
+    const [t] = await e.embedTexts(['red']);
+    const [img] = await e.embedImages([new Float32Array(3 * 224 * 224).fill(0.5)]);
+    expect(t.length).toBe(e.dim);
+    expect(img.length).toBe(e.dim);
+    expect(e.runtime().vision).toMatchObject({ compute: 'fp32', weights: 'fp16', file: 'onnx/vision_model_fp16_widened.onnx' });
+    expect(e.runtime().text).toMatchObject({ compute: 'q8', file: 'onnx/text_model_quantized.onnx' });
+    expect(e.dtype()).toBe('vision fp32 (fp16 weights), text q8');
+    expect(e.visionClass).toBe('full');
+    await e.close();
+  });
+
+  it('adds another plan\'s files to a folder without fetching again what it has', async () => {
+    const dest = path.join(root, 'models', 'ok');
+    const model = await catalog();
+    const compact = precisionPlan(model, { setting: 'compact' });
+    const before = await planStatus(dest, model, compact);
+    expect(before.missing.map((f) => f.path)).toEqual(['onnx/vision_model_quantized.onnx']);
+    expect(before.missingBytes).toBe((await stat(path.join(modelDir, 'onnx/vision_model_quantized.onnx'))).size);
+    log.length = 0;
+    await downloadModel(model, dest, { host, plan: compact, backoffMs: 10 });
+    expect(fetched()).toEqual(['onnx/vision_model_quantized.onnx']);
+    const manifest = JSON.parse(await readFile(path.join(dest, 'soutu-model.json'), 'utf8'));
+    expect(Object.keys(manifest.files)).toEqual(expect.arrayContaining(['onnx/vision_model_fp16.onnx', 'onnx/vision_model_quantized.onnx']));
+    expect(manifest.derived).toEqual(['onnx/vision_model_fp16_widened.onnx']);
+    const e = await TransformersClipEmbedder.open(dest, { device: 'cpu', modelId: model.id, precision: 'compact' });
+    expect(e.visionClass).toBe('q8');
+    await e.embedImages([new Float32Array(3 * 224 * 224)]);
+    expect(e.runtime().vision).toMatchObject({ compute: 'q8', file: 'onnx/vision_model_quantized.onnx' });
+    await e.close();
   });
 
   it('refuses corrupt bytes after retrying', async () => {
-    const text = files.find((f) => f.includes('text_model'))!;
+    const text = 'onnx/text_model_quantized.onnx';
     faults.corrupt.add(text);
     try {
-      const err = await downloadModel(catalog(), path.join(root, 'models', 'bad'), { host, retries: 1, backoffMs: 5 }).catch((e) => e);
+      const err = await downloadModel(await catalog(), path.join(root, 'models', 'bad'), { host, retries: 1, backoffMs: 5 }).catch((e) => e);
       expect(err).toBeInstanceOf(ModelDownloadError);
       expect(err.kind).toBe('verify');
       expect(err.message).toContain('damaged');
@@ -127,7 +184,7 @@ describe('downloadModel', () => {
   });
 
   it('explains an unreachable host in one sentence, with the mirror and import way out', async () => {
-    const err = await downloadModel(catalog(), path.join(root, 'models', 'none'), { host: 'http://127.0.0.1:9', retries: 1, backoffMs: 5 }).catch((e) => e);
+    const err = await downloadModel(await catalog(), path.join(root, 'models', 'none'), { host: 'http://127.0.0.1:9', retries: 1, backoffMs: 5 }).catch((e) => e);
     expect(err).toBeInstanceOf(ModelDownloadError);
     expect(err.kind).toBe('network');
     expect(err.message).toMatch(/Could not reach 127\.0\.0\.1:9/);

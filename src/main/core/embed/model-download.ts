@@ -1,16 +1,20 @@
-// Fetches a catalog model from the hub (or a mirror) into the user's models folder: resumable (HTTP Range),
-// retried with backoff, verified (size, and sha256 / git-blob sha1 from the hub's headers) before use.
+// Fetches a catalog model from the hub (or a mirror) into the user's models folder: the files of one precision plan,
+// resumable (HTTP Range), retried with backoff, verified (size, and sha256 / git-blob sha1 from the hub's headers)
+// before use; then the towers the plan runs are prepared (split out of a combined graph, fp16 widened to fp32).
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CatalogModel } from './model-catalog.js';
+import { precisionPlan, type CatalogModel, type DeviceKind, type PrecisionPlan, type PrecisionSetting } from './model-catalog.js';
+import { chooseTowerFile, materializeTowerFile, towerFilePath } from './tower-files.js';
 
 export const DEFAULT_HUB_HOST = 'https://huggingface.co';
 export const MODEL_MANIFEST = 'soutu-model.json';
 
 export interface DownloadProgress {
   model: string;
+  /** 'download' while bytes arrive; 'prepare' while a tower is split or widened after the download (no byte counts). */
+  phase?: 'download' | 'prepare';
   file: string;
   fileIndex: number;
   fileCount: number;
@@ -27,6 +31,8 @@ export interface DownloadOptions {
   /** Milliseconds before the first retry; doubles each time. */
   backoffMs?: number;
   fetchImpl?: typeof fetch;
+  /** The files to fetch: default the quality plan for the CPU (precisionPlan(model)). */
+  plan?: PrecisionPlan;
 }
 
 export class ModelDownloadError extends Error {
@@ -49,7 +55,12 @@ export interface ModelManifest {
   id: string;
   host: string;
   completedAt: number;
+  /** Every verified file in the folder (earlier downloads of other precisions included). */
   files: Record<string, { size: number; sha256?: string; gitSha1?: string }>;
+  /** The plan of the last download; absent in folders written before precisions were chosen (those are q8). */
+  plan?: { setting: PrecisionSetting; device: DeviceKind };
+  /** Files made locally from the downloaded ones (split towers, widened fp16). */
+  derived?: string[];
 }
 
 function fileUrl(host: string, id: string, file: string): string {
@@ -120,15 +131,30 @@ async function fetchToFile(
   }
 }
 
-/** Downloads every file of `model` into `dest`, returning the folder. Files already verified are kept. */
+async function previousManifest(dest: string, id: string): Promise<ModelManifest | null> {
+  try {
+    const m = JSON.parse(await readFile(path.join(dest, MODEL_MANIFEST), 'utf8')) as ModelManifest;
+    return m.id === id ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Downloads the files of a precision plan of `model` into `dest` and prepares the towers it runs, returning the
+ * folder. Files already verified are kept, as are other precisions downloaded before.
+ */
 export async function downloadModel(model: CatalogModel, dest: string, opts: DownloadOptions = {}): Promise<string> {
   const f = opts.fetchImpl ?? fetch;
   const host = opts.host || DEFAULT_HUB_HOST;
   const retries = opts.retries ?? 3;
-  const manifest: ModelManifest = { id: model.id, host, completedAt: 0, files: {} };
+  const plan = opts.plan ?? precisionPlan(model);
+  const before = await previousManifest(dest, model.id);
+  const manifest: ModelManifest = { id: model.id, host, completedAt: 0, files: { ...before?.files } };
   await mkdir(dest, { recursive: true });
+  const files = plan.files;
 
-  for (const [index, file] of model.files.entries()) {
+  for (const [index, file] of files.entries()) {
     const url = fileUrl(host, model.id, file);
     const target = path.join(dest, file);
     const part = `${target}.part`;
@@ -144,7 +170,7 @@ export async function downloadModel(model: CatalogModel, dest: string, opts: Dow
         } else {
           await fetchToFile(f, url, part, (bytes, total) => {
             const t = info.size ?? total;
-            opts.onProgress?.({ model: model.id, file, fileIndex: index, fileCount: model.files.length, bytes, total: t, percent: t ? Math.min(100, (bytes / t) * 100) : null });
+            opts.onProgress?.({ model: model.id, phase: 'download', file, fileIndex: index, fileCount: files.length, bytes, total: t, percent: t ? Math.min(100, (bytes / t) * 100) : null });
           }, opts.signal);
           try {
             await verify(part, info, file);
@@ -167,6 +193,18 @@ export async function downloadModel(model: CatalogModel, dest: string, opts: Dow
     }
     if (lastError) throw explain(lastError, host, model.id);
   }
+  // The first query and the first indexed photo should not wait for a split or a widening: do them now.
+  const derived = new Set(before?.derived ?? []);
+  for (const tower of ['text', 'vision'] as const) {
+    const choice = chooseTowerFile(dest, model.layout, tower, plan[tower].compute);
+    if (!choice || (!choice.derive.split && !choice.derive.widen)) continue;
+    const file = towerFilePath(choice);
+    opts.onProgress?.({ model: model.id, phase: 'prepare', file, fileIndex: files.length - 1, fileCount: files.length, bytes: 0, total: null, percent: null });
+    await materializeTowerFile(dest, choice, dest);
+    derived.add(file);
+  }
+  manifest.plan = { setting: plan.setting, device: plan.device };
+  manifest.derived = [...derived];
   manifest.completedAt = Date.now();
   await writeFile(path.join(dest, MODEL_MANIFEST), JSON.stringify(manifest, null, 2));
   return dest;

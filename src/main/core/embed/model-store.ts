@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { cp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { findCatalogModel, MODEL_CATALOG, type CatalogModel } from './model-catalog.js';
+import { findCatalogModel, MODEL_CATALOG, type CatalogFile, type CatalogModel, type Localized, type PrecisionPlan } from './model-catalog.js';
 import { MODEL_MANIFEST, type ModelManifest } from './model-download.js';
 import { detectLayout, localModelId } from './transformers-clip-embedder.js';
 
@@ -29,7 +29,11 @@ export interface ResolvedModel {
   id: string;
   /** Folder to load from. */
   source: string;
-  /** True when the folder is complete and ready to load. */
+  /**
+   * True when the folder can be loaded now: a completed download (of any precision plan, including the q8-only
+   * downloads of earlier versions) or a model folder given by path. Which precision then runs is the embedder's
+   * choice from what is there; planStatus() says what a plan would still have to fetch.
+   */
   ready: boolean;
   catalog: CatalogModel | null;
 }
@@ -69,29 +73,49 @@ export async function resolveModel(spec: string, modelsDir = defaultModelsDir())
   }
   const dir = catalogFolder(modelsDir, catalog.id);
   const m = await manifestOf(dir);
-  const ready = !!m && m.completedAt > 0 && catalog.files.every((f) => existsSync(path.join(dir, f)));
+  const ready = !!m && m.completedAt > 0 && Object.keys(m.files).every((f) => existsSync(path.join(dir, f))) && looksLikeModelFolder(dir);
   return { id: catalog.id, source: dir, ready, catalog };
+}
+
+export interface PlanStatus {
+  /** Every file of the plan is in the folder, verified by an earlier download. */
+  complete: boolean;
+  missing: CatalogFile[];
+  /** Bytes still to download (the ONNX files; JSON files count as 0). */
+  missingBytes: number;
+}
+
+/** What downloading `plan` into `dir` would still fetch. */
+export async function planStatus(dir: string, model: CatalogModel, plan: PrecisionPlan): Promise<PlanStatus> {
+  const m = await manifestOf(dir);
+  const have = (f: string) => !!m && m.id === model.id && f in m.files && existsSync(path.join(dir, f));
+  const known = new Map([plan.text.file, plan.vision.file].map((f) => [f.path, f]));
+  const missing = plan.files.filter((f) => !have(f)).map((f) => known.get(f) ?? { path: f, bytes: 0 });
+  return { complete: missing.length === 0, missing, missingBytes: missing.reduce((s, f) => s + f.bytes, 0) };
 }
 
 export interface InstalledModel {
   id: string;
   folder: string;
   ready: boolean;
+  /** English title (the id for folders outside the catalog). */
   title: string;
+  /** The title in each UI language (always set by listModels; optional so that older fakes still type-check). */
+  titles?: Localized;
 }
 
 export async function listModels(modelsDir = defaultModelsDir()): Promise<InstalledModel[]> {
   const out: InstalledModel[] = [];
   for (const c of MODEL_CATALOG) {
     const r = await resolveModel(c.id, modelsDir);
-    out.push({ id: c.id, folder: r.source, ready: r.ready, title: c.title });
+    out.push({ id: c.id, folder: r.source, ready: r.ready, title: c.title.en, titles: c.title });
   }
   if (existsSync(modelsDir)) {
     for (const name of await readdir(modelsDir)) {
       const dir = path.join(modelsDir, name);
       if (out.some((m) => m.folder === dir)) continue;
       const m = await manifestOf(dir);
-      if (m && looksLikeModelFolder(dir)) out.push({ id: m.id, folder: dir, ready: true, title: m.id });
+      if (m && looksLikeModelFolder(dir)) out.push({ id: m.id, folder: dir, ready: true, title: m.id, titles: { en: m.id, 'zh-CN': m.id } });
     }
   }
   return out;

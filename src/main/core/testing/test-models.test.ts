@@ -15,9 +15,18 @@ import {
 } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModel } from '../embed/onnx/onnx-proto.js';
+import { resolveModel } from '../embed/model-store.js';
 import {
+  CATALOG_TEST_MODELS_DIR,
+  CHINESE_CLIP_VOCAB_SIZE,
+  SYNTHETIC_CATALOG_IDS,
+  SYNTHETIC_GENERATOR_VERSION,
+  SYNTHETIC_KINDS,
   SYNTHETIC_SEED,
   SYNTHETIC_VOCAB_SIZE,
+  chineseClipVocab,
+  ensureCatalogTestModel,
+  isCjkCodePoint,
   TOY_COLORS,
   TOY_DIM,
   TOY_K,
@@ -318,4 +327,38 @@ describe('synthetic-vit-b32', () => {
     expect(dot(results.fp32.image[0], results.fp32.image[1])).toBeLessThan(0.999);
     expect(dot(results.fp32.text[0], results.fp32.text[1])).toBeLessThan(0.999);
   });
+});
+
+describe('synthetic Chinese-CLIP vocabulary', () => {
+  it('has 21128 entries with bert-base-chinese\'s special ids, GB2312 and Big5 hanzi, Latin pieces', () => {
+    const v = chineseClipVocab();
+    expect(v).toHaveLength(CHINESE_CLIP_VOCAB_SIZE);
+    expect(new Set(v).size).toBe(v.length);
+    expect([v[0], v[1], v[99], v[100], v[101], v[102], v[103]]).toEqual(['[PAD]', '[unused1]', '[unused99]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']);
+    const hanzi = v.filter((t) => [...t].length === 1 && isCjkCodePoint(t.codePointAt(0)!));
+    expect(hanzi.length).toBeGreaterThan(8500); // 6763 from GB2312, the rest traditional forms from Big5
+    for (const t of ['海', '边', '邊', '臺', '台', '猫', '貓', '2023', 'sunset', '「', '」', '##in', 'z']) expect(v, t).toContain(t);
+    expect(v.filter((t) => t.startsWith('##')).length).toBeGreaterThan(1000);
+    expect(chineseClipVocab()).toEqual(v);
+  });
+});
+
+describe('catalog stand-ins', () => {
+  it('live in the catalog folders of the models they stand in for, generated once per generator version', async () => {
+    for (const kind of SYNTHETIC_KINDS) {
+      const { id, dir } = await ensureCatalogTestModel(kind, CATALOG_TEST_MODELS_DIR);
+      expect(id).toBe(SYNTHETIC_CATALOG_IDS[kind]);
+      const r = await resolveModel(id, CATALOG_TEST_MODELS_DIR);
+      expect(r).toMatchObject({ ready: true, source: dir });
+      const manifest = JSON.parse(await readFile(join(dir, 'soutu-model.json'), 'utf8'));
+      expect(manifest.host).toBe(`synthetic:${kind}:v${SYNTHETIC_GENERATOR_VERSION}`);
+      for (const p of ['fp32', 'fp16', 'q8'] as const) {
+        for (const tower of ['text', 'vision'] as const) expect(manifest.files[r.catalog!.weights[p][tower].path], `${kind} ${p} ${tower}`).toBeDefined();
+      }
+      // A second call reuses the folder instead of generating again.
+      await ensureCatalogTestModel(kind, CATALOG_TEST_MODELS_DIR);
+      const again = JSON.parse(await readFile(join(dir, 'soutu-model.json'), 'utf8'));
+      expect(again.completedAt).toBe(manifest.completedAt);
+    }
+  }, 600_000);
 });

@@ -125,6 +125,37 @@ function ifCombinedModel(): GraphProto {
   return b.build();
 }
 
+describe('splitCombinedModel on the fp16 and q8 toy-color-combined', () => {
+  it('splits Cast chains and dynamic-quantization nodes with their towers; writes only the towers asked for', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'soutu-split-prec-'));
+    try {
+      await makeTestModel('toy-color-combined', dir, { precisions: ['fp16', 'q8'] });
+      for (const sfx of ['_fp16', '_quantized']) {
+        const combined = join(dir, 'onnx', `model${sfx}.onnx`);
+        await splitCombinedModel(combined, { textPath: join(dir, 'onnx', `soutu_text${sfx}.onnx`) });
+        const text = await readModel(join(dir, 'onnx', `soutu_text${sfx}.onnx`));
+        expect(names(text.graph!.input)).toEqual(['input_ids', 'attention_mask', 'token_type_ids']);
+        expect(names(text.graph!.output)).toEqual(['text_embeds']);
+        const ops = text.graph!.node!.map((n) => n.op_type);
+        if (sfx === '_quantized') expect(ops).toContain('DequantizeLinear'); // the toy's embedding Gather, quantized
+        else expect(ops.filter((o) => o === 'Cast').length).toBeGreaterThanOrEqual(2); // int64→fp32→fp16, fp16→fp32 out
+        const ids = new ort.Tensor('int64', BigInt64Array.of(5n, 6n, 7n, 8n), [2, 2]);
+        const feeds = { input_ids: ids, attention_mask: new ort.Tensor('int64', BigInt64Array.of(1n, 1n, 1n, 0n), [2, 2]), token_type_ids: new ort.Tensor('int64', new BigInt64Array(4), [2, 2]) };
+        const full = await ort.InferenceSession.create(combined);
+        const part = await ort.InferenceSession.create(join(dir, 'onnx', `soutu_text${sfx}.onnx`));
+        const px = new ort.Tensor('float32', new Float32Array(3 * 224 * 224).fill(0.3), [1, 3, 224, 224]);
+        const a = await full.run({ ...feeds, pixel_values: px });
+        const b = await part.run(feeds);
+        expect(Array.from(b.text_embeds.data as Float32Array)).toEqual(Array.from(a.text_embeds.data as Float32Array));
+        await Promise.all([full.release(), part.release()]);
+      }
+      expect((await readdir(join(dir, 'onnx'))).sort()).toEqual(['model_fp16.onnx', 'model_quantized.onnx', 'soutu_text_fp16.onnx', 'soutu_text_quantized.onnx']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('extractSubModel', () => {
   it('counts outer-scope references of (nested) subgraphs as uses', async () => {
     const model = makeModel(ifCombinedModel());

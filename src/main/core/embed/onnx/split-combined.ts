@@ -13,9 +13,10 @@ import {
   type TensorProto,
 } from './onnx-proto.js';
 
+/** Where to write each tower; a tower without a path is checked but not written. */
 export interface SplitOutputs {
-  textPath: string;
-  visionPath: string;
+  textPath?: string;
+  visionPath?: string;
 }
 
 export interface SplitOptions {
@@ -35,21 +36,30 @@ export async function splitCombinedModel(
   out: SplitOutputs,
   opts: SplitOptions = {},
 ): Promise<void> {
-  const textOutput = opts.textOutput ?? 'text_embeds';
-  const visionOutput = opts.visionOutput ?? 'image_embeds';
-  const visionInputs = new Set(opts.visionInputs ?? ['pixel_values', 'pixel_mask']);
-
   const model = decodeModel(await readFile(combinedPath));
+  const towers = splitTowers(model, opts);
   if (usesExternalData(model)) {
     // External data locations are relative to the model file, so they only stay valid next to it.
     const here = dirname(resolve(combinedPath));
     for (const p of [out.textPath, out.visionPath]) {
-      if (dirname(resolve(p)) !== here) {
+      if (p && dirname(resolve(p)) !== here) {
         throw new Error(`${combinedPath} keeps weights in external data files; write the split models next to it`);
       }
     }
   }
 
+  if (out.textPath) await writeModel(out.textPath, towers.text);
+  if (out.visionPath) await writeModel(out.visionPath, towers.vision);
+}
+
+/**
+ * The text and vision towers of a combined model, in memory (tensors shared with `model`). Throws if a tower
+ * needs the other tower's inputs.
+ */
+export function splitTowers(model: ModelProto, opts: SplitOptions = {}): { text: ModelProto; vision: ModelProto } {
+  const textOutput = opts.textOutput ?? 'text_embeds';
+  const visionOutput = opts.visionOutput ?? 'image_embeds';
+  const visionInputs = new Set(opts.visionInputs ?? ['pixel_values', 'pixel_mask']);
   const text = extractSubModel(model, [textOutput]);
   const vision = extractSubModel(model, [visionOutput]);
   const textInputs = graphInputNames(text.graph!);
@@ -60,9 +70,7 @@ export async function splitCombinedModel(
   if (strayText.length) {
     throw new Error(`${visionOutput} depends on non-image inputs (${strayText.join(', ')}); not a two-tower CLIP`);
   }
-
-  await writeModel(out.textPath, text);
-  await writeModel(out.visionPath, vision);
+  return { text, vision };
 }
 
 function graphInputNames(g: GraphProto): string[] {
