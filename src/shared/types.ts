@@ -155,6 +155,8 @@ export interface LibraryStatus {
   schemaVersion: number;
   /** How far a photo must beat its background baseline to get a tag (albums' strictness). */
   tagMargin: number;
+  /** The serving model's default strictness (the slider's reset position). */
+  defaultTagMargin?: number;
   /**
    * Folders added while the first model is still downloading: they become library folders and are indexed as
    * soon as it is ready. Absent (or empty) once nothing waits.

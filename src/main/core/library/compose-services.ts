@@ -116,5 +116,6 @@ export function libraryStatus(dir: string, s: LibraryServices, schemaVersion: nu
     pendingModel: m.pendingModel?.id ?? null,
     schemaVersion,
     tagMargin: s.tags.margin(),
+    defaultTagMargin: s.tags.defaultMargin(),
   };
 }

@@ -7,7 +7,8 @@ import { l2normalize } from '../embed/embedder.js';
 import { SoutuError } from '../errors.js';
 import { LruCache } from '../search/lru-cache.js';
 import { isArithmetic, keywordTokens, parseQuery } from '../search/query-parser.js';
-import { bestMatchCutoff, ScoreAccumulator } from '../search/relevance.js';
+import { bestMatchCutoff, DEFAULT_CUTOFF, ScoreAccumulator } from '../search/relevance.js';
+import { findCatalogModel } from '../embed/model-catalog.js';
 import type { ActiveIndex } from './active-index.js';
 import type { ModelSession } from './model-session.js';
 import type { PhotoCatalog } from './photo-catalog.js';
@@ -123,7 +124,8 @@ export class SearchService {
     const rows = idx.search(q, want, accept, stats, boost);
     index.searched(idx);
     // The cutoff follows the vector scores' distribution; a keyword boost can lift a hit above it.
-    const cutoff = rows.length > 0 ? bestMatchCutoff(Math.max(...rows.map((r) => r.base ?? r.score)), stats.stats()) : -Infinity;
+    const params = findCatalogModel(this.deps.models.query.modelId)?.defaults.relevance ?? DEFAULT_CUTOFF;
+    const cutoff = rows.length > 0 ? bestMatchCutoff(Math.max(...rows.map((r) => r.base ?? r.score)), stats.stats(), params) : -Infinity;
     let out: SearchHit[] = rows
       .filter((r) => opts.minScore === undefined || r.score >= opts.minScore)
       .map((r) => ({ ...catalog.info(catalog.get(r.id)!), score: r.score, tier: r.score >= cutoff ? ('best' as const) : ('more' as const) }));

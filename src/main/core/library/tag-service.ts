@@ -44,9 +44,17 @@ export class TagService {
     this.tagsById.clear();
   }
 
+  /** The user's strictness when set, else the serving model's default (its catalog entry says where that comes from). */
   margin(): number {
-    const m = Number(this.deps.meta.current.settings.tagMargin);
-    return Number.isFinite(m) ? m : DEFAULT_TAG_MARGIN;
+    const set = this.deps.meta.current.settings.tagMargin;
+    const m = set === undefined || set === null ? NaN : Number(set);
+    if (Number.isFinite(m)) return m;
+    return findCatalogModel(this.deps.models.query.modelId)?.defaults.tagMargin ?? DEFAULT_TAG_MARGIN;
+  }
+
+  /** The serving model's default strictness, for the UI's "reset" (status carries it). */
+  defaultMargin(): number {
+    return findCatalogModel(this.deps.models.query.modelId)?.defaults.tagMargin ?? DEFAULT_TAG_MARGIN;
   }
 
   async setMargin(margin: number): Promise<void> {

@@ -25,15 +25,28 @@ export class ScoreAccumulator {
   }
 }
 
+/** The cutoff's parameters; each model's come from its catalog entry (embed/model-catalog.ts), with their source. */
+export interface CutoffParams {
+  /** z-score that a "best" hit must reach. */
+  minZ: number;
+  /** A best hit must also be within this fraction of the top hit's z-score. */
+  spread: number;
+  /** When the top hit's z-score is below this, nothing is a best match. */
+  noneBelowZ: number;
+}
+
+export const DEFAULT_CUTOFF: CutoffParams = { minZ: 2.5, spread: 0.5, noneBelowZ: 2 };
+
 /**
  * The score at and above which a hit is a "best match": at least `minZ` standard deviations above the mean,
  * and within `spread` of the top hit's z-score, so one strong match does not drag weak ones in with it.
  */
-export function bestMatchCutoff(topScore: number, stats: ScoreStats, minZ = 2.5, spread = 0.5): number {
+export function bestMatchCutoff(topScore: number, stats: ScoreStats, params: CutoffParams = DEFAULT_CUTOFF): number {
+  const { minZ, spread, noneBelowZ } = params;
   if (stats.count < 5 || stats.std <= 1e-9) return -Infinity;
   const zTop = (topScore - stats.mean) / stats.std;
   // Nothing stands out: no best matches at all (the UI says so instead of showing noise as answers).
-  if (zTop < 2) return Infinity;
+  if (zTop < noneBelowZ) return Infinity;
   // Small libraries cannot reach minZ; the top hit still counts when it stands out at all.
   const z = Math.max(Math.min(minZ, zTop), zTop * spread);
   return Math.min(topScore, stats.mean + z * stats.std);
