@@ -23,6 +23,10 @@ export interface SearchHit extends PhotoInfo {
   score: number;
   /** "best" when the hit stands out from this query's score distribution (adaptive cutoff), else "more". */
   tier?: 'best' | 'more';
+  /** Found through the text read in the photo: the matched line, trimmed around the match. */
+  text?: string;
+  /** Where the match is in `text` ([start, end) in UTF-16 units), for highlighting. */
+  textHighlight?: [number, number];
 }
 
 export interface SearchFilters {
@@ -92,7 +96,8 @@ export interface FailedFile {
 }
 
 export interface IndexProgress {
-  phase: 'scanning' | 'indexing' | 'writing' | 'done' | 'cancelled';
+  /** reading-text: the OCR stage after embedding (photos are already searchable by meaning). */
+  phase: 'scanning' | 'indexing' | 'writing' | 'reading-text' | 'done' | 'cancelled';
   found: number;
   done: number;
   indexed: number;
@@ -106,6 +111,9 @@ export interface IndexProgress {
   /** Seconds left at the current rate, or null when unknown. */
   etaSeconds: number | null;
   current?: string;
+  /** The text-reading stage: photos read so far and photos to read in this run. */
+  ocrDone?: number;
+  ocrTotal?: number;
 }
 
 export interface IndexReport {
@@ -121,6 +129,8 @@ export interface IndexReport {
   cancelled: boolean;
   seconds: number;
   model: string;
+  /** The text-reading stage of this run (absent when it was turned off). */
+  ocr?: { read: number; withText: number; failed: number; skippedByGate: number };
 }
 
 export interface ScanProblem {
@@ -157,6 +167,8 @@ export interface LibraryStatus {
   tagMargin: number;
   /** The serving model's default strictness (the slider's reset position). */
   defaultTagMargin?: number;
+  /** Text inside photos: read so far and still to read; `enabled` is the library's setting. */
+  ocr?: { done: number; pending: number; enabled: boolean };
   /**
    * Folders added while the first model is still downloading: they become library folders and are indexed as
    * soon as it is ready. Absent (or empty) once nothing waits.

@@ -10,6 +10,8 @@ import { catalogEmbedderLoader } from './embedder-loader.js';
 import { IndexingService } from './indexing-service.js';
 import type { MetadataStore } from './metadata-store.js';
 import { ModelSession } from './model-session.js';
+import { OcrService } from './ocr-service.js';
+import type { OcrEngine } from '../ocr/ocr-engine.js';
 import { PhotoCatalog } from './photo-catalog.js';
 import { RemovalService } from './removal-service.js';
 import { SearchService } from './search-service.js';
@@ -35,6 +37,8 @@ export interface LibraryOptions {
   readOnly?: boolean;
   /** Warnings raised while open() runs (a damaged table rolled back, an old table upgraded): events cannot be subscribed yet. */
   onWarning?: (message: string) => void;
+  /** The OCR engine to use (tests inject one); PaddleOCR by default, made when first needed. */
+  ocrEngine?: () => OcrEngine;
 }
 
 export interface LibraryEvents {
@@ -56,6 +60,7 @@ export interface LibraryServices {
   smart: SmartAlbumService;
   removal: RemovalService;
   watch: WatchService;
+  ocr: OcrService;
 }
 
 /** How the services reach the facade: its events, and the two things only it does. */
@@ -89,21 +94,28 @@ export async function composeServices(dir: string, opts: LibraryOptions, meta: M
   const index = new ActiveIndex({ dir, store, readOnly, activeModel: () => meta.current.model, indexing: isIndexing, warn });
   models.on('switched', () => index.reset());
   const tags = new TagService({ dir, readOnly, meta, userData, store, models, index, catalog });
-  const search = new SearchService({ catalog, index, models, open: hooks.open });
-  const removal = new RemovalService({ dir, store, meta, catalog, index, tags, indexing: isIndexing, changed: hooks.changed });
+  let textBearing: (id: string) => boolean = () => false;
+  const ocr = new OcrService({ store, meta, catalog, engine: opts.ocrEngine, warn, gate: { taggedAsText: (id) => textBearing(id) } });
+  const search = new SearchService({ catalog, index, models, ocr, open: hooks.open });
+  const removal = new RemovalService({ dir, store, meta, catalog, index, tags, ocr, indexing: isIndexing, changed: hooks.changed });
   const watch = new WatchService({
     dir, readOnly, roots: () => meta.current.roots.map((r) => r.path), running, warn,
     index: (roots) => indexing.index({ roots }),
   });
   const indexing: IndexingService = new IndexingService({
-    dir, readOnly, threads: opts.threads, openedAt: Date.now(), meta, store, catalog, models, index, removal, tags,
+    dir, readOnly, threads: opts.threads, openedAt: Date.now(), meta, store, catalog, models, index, removal, tags, ocr,
+    // The gate reads the tags as the run left them (they are made just before the text stage).
     addRoot: hooks.addRoot, progress: hooks.progress, changed: hooks.changed, warn,
   });
-  return { meta, catalog, models, index, search, indexing, tags, smart: new SmartAlbumService(search, userData), removal, watch };
+  const refreshGate = async () => {
+    textBearing = await tags.textBearing().catch(() => () => false);
+  };
+  ocr.beforeRun = refreshGate;
+  return { meta, catalog, models, index, search, indexing, tags, smart: new SmartAlbumService(search, userData), removal, watch, ocr };
 }
 
 /** What the shells show about a library. */
-export function libraryStatus(dir: string, s: LibraryServices, schemaVersion: number): LibraryStatus {
+export async function libraryStatus(dir: string, s: LibraryServices, schemaVersion: number): Promise<LibraryStatus> {
   const { perRoot, ok, failed } = s.catalog.counts();
   const devices = s.models.query.devices();
   const m = s.meta.current;
@@ -117,5 +129,6 @@ export function libraryStatus(dir: string, s: LibraryServices, schemaVersion: nu
     schemaVersion,
     tagMargin: s.tags.margin(),
     defaultTagMargin: s.tags.defaultMargin(),
+    ocr: { ...(await s.ocr.counts()), enabled: s.ocr.enabled() },
   };
 }

@@ -16,10 +16,13 @@ import type { MetadataStore } from './metadata-store.js';
 import type { ModelSession } from './model-session.js';
 import type { PhotoCatalog } from './photo-catalog.js';
 import type { RemovalService } from './removal-service.js';
+import type { OcrService } from './ocr-service.js';
 import type { TagService } from './tag-service.js';
 
 export interface IndexOptions {
   roots?: string[];
+  /** false skips reading text in photos this run (`--no-ocr`); the library's setting applies otherwise. */
+  ocr?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: IndexProgress) => void;
   batchSize?: number;
@@ -38,6 +41,7 @@ export interface IndexingDeps {
   index: ActiveIndex;
   removal: RemovalService;
   tags: TagService;
+  ocr: OcrService;
   addRoot(root: string): Promise<void>;
   progress(p: IndexProgress): void;
   changed(): void;
@@ -126,6 +130,8 @@ export class IndexingService {
       if (deps.models.switching && !cancelled) await this.completeSwitch(vectors);
     }
     await this.afterRun(target, vectors, cancelled, opts.signal);
+    const ocr = !cancelled && opts.ocr !== false && deps.ocr.enabled() ? await this.readText(progress, opts.signal) : undefined;
+    cancelled = cancelled || opts.signal?.aborted === true;
     progress.p.phase = cancelled ? 'cancelled' : 'done';
     progress.p.etaSeconds = 0;
     progress.emit(true);
@@ -142,8 +148,30 @@ export class IndexingService {
       cancelled,
       seconds: (Date.now() - started) / 1000,
       model: target.id,
+      ...(ocr ? { ocr } : {}),
     };
     return report;
+  }
+
+  /** The text-reading stage: after the vectors, so every photo is searchable by meaning before its text is read. */
+  private async readText(progress: ProgressTracker, signal?: AbortSignal): Promise<IndexReport['ocr']> {
+    progress.p.phase = 'reading-text';
+    progress.p.etaSeconds = null;
+    progress.emit(true);
+    try {
+      const s = await this.deps.ocr.run({
+        signal,
+        onProgress: (done, total) => {
+          progress.p.ocrDone = done;
+          progress.p.ocrTotal = total;
+          progress.emit(done === total);
+        },
+      });
+      return { read: s.read, withText: s.withText, failed: s.failed, skippedByGate: s.skippedByGate };
+    } catch (err) {
+      this.deps.warn(`Could not read the text in photos: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   /** Moves its vector, row and thumbnail to each moved file's new id; returns the ids that moved. */

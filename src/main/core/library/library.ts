@@ -8,6 +8,7 @@ import type {
   AlbumInfo, DuplicateGroup, FailedFile, ImageQuery, IndexReport, LibraryStatus, PhotoInfo, SearchHit, SearchOptions, SmartAlbumInfo, WeightedImage,
 } from '../../../shared/types.js';
 import { SoutuError } from '../errors.js';
+import type { OcrLine } from '../ocr/ocr-engine.js';
 import { thumbRelPath } from '../index/index-pipeline.js';
 import { LanceVectorStore, type StoreRepair } from '../store/lance-vector-store.js';
 import { composeServices, libraryStatus, type LibraryEvents, type LibraryOptions, type LibraryServices } from './compose-services.js';
@@ -146,6 +147,8 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   warmUp(): Promise<void> {
+    // The text index loads beside the vector index, so the first plain query can match text too.
+    void this.services.ocr.load().catch((err: unknown) => this.emit('warning', `Could not load the text read in photos: ${(err as Error).message}`));
     return this.services.search.warmUp();
   }
 
@@ -226,7 +229,17 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   status(): Promise<LibraryStatus> {
-    return Promise.resolve(libraryStatus(this.dir, this.services, this.store.schemaVersion));
+    return libraryStatus(this.dir, this.services, this.store.schemaVersion);
+  }
+
+  /** The text lines read from a photo (boxes in its upright pixels), or null when none were read. */
+  photoText(id: string): Promise<OcrLine[] | null> {
+    return this.services.ocr.lines(id);
+  }
+
+  /** Turns reading text in photos on or off for this library; turning it back on fills the gap at the next run. */
+  setOcrEnabled(on: boolean): Promise<void> {
+    return this.services.ocr.setEnabled(on);
   }
 
   /** What open() had to repair or upgrade in the database (also passed to `onWarning` while opening). */
@@ -255,6 +268,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     await s.index.close();
     this.closing = true;
     await s.search.settle();
+    await s.ocr.close();
     await s.models.close();
     await s.meta.flush();
     await this.store.close();

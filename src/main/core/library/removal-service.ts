@@ -6,6 +6,7 @@ import type { VectorStore } from '../store/vector-store.js';
 import type { ActiveIndex } from './active-index.js';
 import type { MetadataStore } from './metadata-store.js';
 import { isInside, type PhotoCatalog } from './photo-catalog.js';
+import type { OcrService } from './ocr-service.js';
 import type { TagService } from './tag-service.js';
 
 export interface RemovalDeps {
@@ -15,6 +16,7 @@ export interface RemovalDeps {
   catalog: PhotoCatalog;
   index: ActiveIndex;
   tags: TagService;
+  ocr: OcrService;
   /** Whether an index run is going on (its end takes the index snapshot). */
   indexing(): boolean;
   changed(): void;
@@ -40,8 +42,10 @@ export class RemovalService {
       await t.delete(ids);
     }
     if (active) await (await store.tags(active.key)).delete(ids);
+    await (await store.ocr()).delete(ids);
     await store.deletePhotos(ids);
     tags.forget(ids);
+    this.deps.ocr.forget(ids);
     index.delete(ids);
     for (const id of ids) {
       const r = catalog.remove(id);

@@ -6,7 +6,9 @@ import { decodePhoto } from '../decode/index.js';
 import { l2normalize } from '../embed/embedder.js';
 import { SoutuError } from '../errors.js';
 import { LruCache } from '../search/lru-cache.js';
-import { isArithmetic, keywordTokens, parseQuery } from '../search/query-parser.js';
+import { extractTextFilters, isArithmetic, keywordTokens, parseQuery } from '../search/query-parser.js';
+import type { OcrTextHit } from '../ocr/index.js';
+import type { OcrService } from './ocr-service.js';
 import { bestMatchCutoff, DEFAULT_CUTOFF, ScoreAccumulator } from '../search/relevance.js';
 import { findCatalogModel } from '../embed/model-catalog.js';
 import type { ActiveIndex } from './active-index.js';
@@ -16,6 +18,12 @@ import type { PhotoCatalog } from './photo-catalog.js';
 const DEFAULT_LIMIT = 50;
 /** What a file or folder name matching every query keyword adds to a photo's score (hybrid search). */
 const KEYWORD_BOOST = 0.1;
+/**
+ * What text read in the photo that matches the whole query adds to its score (scaled by the match's own score:
+ * 1 for an exact line, less for partial or one-slip matches). CLIP's cosines of a good and an unrelated photo
+ * differ by about 0.1, so a photo that literally says the words comes first, and its meaning still ranks ties.
+ */
+const TEXT_BOOST = 0.25;
 /** Words too common to count as filename keywords in hybrid search. */
 const STOPWORDS = new Set(['a', 'an', 'the', 'of', 'on', 'in', 'at', 'to', 'and', 'or', 'with', 'photo', 'picture', 'image', 'photos', 'pictures', 'images', 'my', 'for', 'from', 'by', 'is', 'are', '的', '照片', '图片']);
 
@@ -23,6 +31,7 @@ export interface SearchServiceDeps {
   catalog: PhotoCatalog;
   index: ActiveIndex;
   models: ModelSession;
+  ocr: OcrService;
   /** False once the library is closing (the warm-up stops). */
   open(): boolean;
 }
@@ -70,9 +79,12 @@ export class SearchService {
    * with weighted images (a photo chip plus "at night"). Plain text also matches file and folder names.
    */
   async query(q: { text?: string; images?: WeightedImage[] }, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    const text = (q.text ?? '').trim();
+    const { rest: text, text: textOnly } = extractTextFilters((q.text ?? '').trim());
     const images = q.images ?? [];
-    if (!text && images.length === 0) throw new SoutuError('bad-request', 'Type something to search for, or add an image.');
+    if (!text && images.length === 0 && textOnly.length === 0) throw new SoutuError('bad-request', 'Type something to search for, or add an image.');
+    // text:"…" filters: only photos whose read text matches every one of them.
+    const required = textOnly.length > 0 ? await this.textMatches(textOnly, opts) : null;
+    if (!text && images.length === 0) return this.textOnlyHits(required!, opts);
     this.requireReady();
     // The index before the query encoder: reading the store's batches after ONNX Runtime has set up its session
     // left ~200 MB more resident at 100k photos (the allocator could not reuse the freed batches), the other way
@@ -83,9 +95,36 @@ export class SearchService {
     for (const t of terms) parts.push({ v: await this.textVector(t.text), w: t.weight });
     for (const im of images) parts.push({ v: await this.imageVector(im.image), w: im.weight });
     const v = parts.length === 1 && parts[0].w === 1 ? parts[0].v : this.combine(parts);
-    const keywords = text && !isArithmetic(terms) && images.length === 0 ? keywordTokens(text).filter((k) => !STOPWORDS.has(k)) : [];
+    const plain = text !== '' && !isArithmetic(terms) && images.length === 0;
+    const keywords = plain ? keywordTokens(text).filter((k) => !STOPWORDS.has(k)) : [];
+    // Plain words also match the text read in photos, ranked together with meaning and names.
+    const read = plain ? await this.deps.ocr.search(text, this.deps.catalog.filter(opts.filters)) : [];
     const exclude = images.length === 1 && !text && images[0].image.kind === 'photo' ? images[0].image.id : undefined;
-    return this.hits(v, opts, exclude, keywords);
+    return this.hits(v, opts, exclude, keywords, read, required ?? undefined);
+  }
+
+  /** Photos whose text matches every filter, with the snippet of the first. */
+  private async textMatches(filters: string[], opts: SearchOptions): Promise<Map<string, OcrTextHit>> {
+    const accept = this.deps.catalog.filter(opts.filters);
+    const each: Map<string, OcrTextHit>[] = [];
+    for (const f of filters) {
+      const hits = new Map<string, OcrTextHit>();
+      for (const h of await this.deps.ocr.search(f, accept, 100_000)) hits.set(h.id, h);
+      each.push(hits);
+    }
+    const [first, ...others] = each;
+    return new Map([...(first ?? [])].filter(([id]) => others.every((m) => m.has(id))));
+  }
+
+  private textOnlyHits(matches: Map<string, OcrTextHit>, opts: SearchOptions): SearchHit[] {
+    const { catalog } = this.deps;
+    const limit = Math.max(0, Math.min(opts.limit ?? DEFAULT_LIMIT, 10_000));
+    const offset = Math.max(0, opts.offset ?? 0);
+    let hits: SearchHit[] = [...matches.values()]
+      .sort((a, b) => b.score - a.score)
+      .map((h) => ({ ...catalog.info(catalog.get(h.id)!), score: h.score, tier: 'best' as const, text: h.snippet, textHighlight: h.highlight }));
+    if (opts.sort === 'date') hits = hits.sort((a, b) => (b.takenAt ?? b.mtime) - (a.takenAt ?? a.mtime));
+    return hits.slice(offset, offset + limit);
   }
 
   async similar(query: ImageQuery, opts: SearchOptions = {}): Promise<SearchHit[]> {
@@ -111,24 +150,41 @@ export class SearchService {
    * Ranks photos for a query vector: prefiltered exact search, optional filename/folder keyword blending
    * (hybrid), adaptive best/more tiers from this query's own score distribution, then sort and paging.
    */
-  async hits(q: Float32Array, opts: SearchOptions, exclude?: string, keywords: string[] = []): Promise<SearchHit[]> {
+  async hits(
+    q: Float32Array,
+    opts: SearchOptions,
+    exclude?: string,
+    keywords: string[] = [],
+    read: OcrTextHit[] = [],
+    required?: Map<string, OcrTextHit>,
+  ): Promise<SearchHit[]> {
     const { catalog, index } = this.deps;
     const idx = await index.get();
     const limit = Math.max(0, Math.min(opts.limit ?? DEFAULT_LIMIT, 10_000));
     const offset = Math.max(0, opts.offset ?? 0);
     const base = catalog.filter(opts.filters);
-    const accept = exclude ? (id: string) => id !== exclude && base(id) : base;
+    const accept = (id: string) => id !== exclude && base(id) && (!required || required.has(id));
     const stats = new ScoreAccumulator();
     const want = opts.sort === 'date' ? Math.max(offset + limit, 1000) : offset + limit;
-    const boost = keywords.length > 0 ? catalog.keywords.boosts(keywords, KEYWORD_BOOST / keywords.length) : undefined;
-    const rows = idx.search(q, want, accept, stats, boost);
+    const boost = keywords.length > 0 ? catalog.keywords.boosts(keywords, KEYWORD_BOOST / keywords.length) : new Map<string, number>();
+    const snippets = new Map<string, OcrTextHit>(required ?? []);
+    for (const h of read) {
+      boost.set(h.id, (boost.get(h.id) ?? 0) + TEXT_BOOST * h.score);
+      if (!snippets.has(h.id)) snippets.set(h.id, h);
+    }
+    const rows = idx.search(q, want, accept, stats, boost.size > 0 ? boost : undefined);
     index.searched(idx);
-    // The cutoff follows the vector scores' distribution; a keyword boost can lift a hit above it.
+    // The cutoff follows the vector scores' distribution; a keyword or text boost can lift a hit above it.
     const params = findCatalogModel(this.deps.models.query.modelId)?.defaults.relevance ?? DEFAULT_CUTOFF;
     const cutoff = rows.length > 0 ? bestMatchCutoff(Math.max(...rows.map((r) => r.base ?? r.score)), stats.stats(), params) : -Infinity;
     let out: SearchHit[] = rows
       .filter((r) => opts.minScore === undefined || r.score >= opts.minScore)
-      .map((r) => ({ ...catalog.info(catalog.get(r.id)!), score: r.score, tier: r.score >= cutoff ? ('best' as const) : ('more' as const) }));
+      .map((r) => {
+        const hit: SearchHit = { ...catalog.info(catalog.get(r.id)!), score: r.score, tier: r.score >= cutoff ? 'best' : 'more' };
+        const t = snippets.get(r.id);
+        if (t) Object.assign(hit, { text: t.snippet, textHighlight: t.highlight });
+        return hit;
+      });
     if (opts.bestOnly) out = out.filter((h) => h.tier === 'best');
     if (opts.sort === 'date') out.sort((a, b) => (b.takenAt ?? b.mtime) - (a.takenAt ?? a.mtime));
     return out.slice(offset, offset + limit);

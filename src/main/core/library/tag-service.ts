@@ -141,6 +141,18 @@ export class TagService {
     await this.ensure();
   }
 
+  /**
+   * A test of "CLIP saw text-bearing things here" (screenshots, documents, receipts, signs: the vocabulary's
+   * document group) for the text-reading gate, built from the tags as they are now.
+   */
+  async textBearing(): Promise<(id: string) => boolean> {
+    if (!this.deps.models.active || !this.deps.models.searchReady()) return () => false;
+    await this.loadTags();
+    const concepts = new Set((await this.tagger()).vocab.concepts.filter((c) => c.group === 'document').map((c) => c.id));
+    const margin = this.margin();
+    return (id) => (this.tagsById.get(id) ?? []).some(([c, m]) => concepts.has(c) && m >= margin);
+  }
+
   /** Forgets the tags of deleted photos (the table rows go with the photo rows). */
   forget(ids: Iterable<string>): void {
     for (const id of ids) this.tagsById.delete(id);

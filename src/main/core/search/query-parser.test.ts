@@ -38,3 +38,14 @@ describe('parseQuery', () => {
     expect(keywordTokens('Trip to Paris, 2019!')).toEqual(['trip', 'to', 'paris', '2019']);
   });
 });
+
+describe('extractTextFilters', () => {
+  it('takes text:"…", text:word, 文字: and full-width forms out of the query and keeps the rest', async () => {
+    const { extractTextFilters } = await import('./query-parser');
+    expect(extractTextFilters('text:"boarding pass"')).toEqual({ rest: '', text: ['boarding pass'] });
+    expect(extractTextFilters('海边 text:发票 2023')).toEqual({ rest: '海边 2023', text: ['发票'] });
+    expect(extractTextFilters('文字：「西湖 咖啡」 sunset')).toEqual({ rest: 'sunset', text: ['西湖 咖啡'] });
+    expect(extractTextFilters('context: not a filter')).toEqual({ rest: 'context: not a filter', text: [] });
+    expect(extractTextFilters('cat on a sofa')).toEqual({ rest: 'cat on a sofa', text: [] });
+  });
+});

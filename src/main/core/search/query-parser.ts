@@ -58,3 +58,17 @@ export function keywordTokens(text: string): string[] {
     .map((t) => t.trim())
     .filter((t) => t.length >= 2 || CJK.test(t));
 }
+
+/**
+ * Pulls the text-only filters out of a query: `text:"boarding pass"`, `text:发票` (also 文字: and the full-width
+ * colon). They match only the text read in photos; what remains is searched by meaning, names and text together.
+ */
+export function extractTextFilters(query: string): { rest: string; text: string[] } {
+  const text: string[] = [];
+  const rest = query.replace(/(?:^|\s)(?:text|文字)[:：]\s*(?:"([^"]+)"|“([^”]+)”|「([^」]+)」|(\S+))/gi, (_m, a, b, c, d) => {
+    const t = String(a ?? b ?? c ?? d ?? '').trim();
+    if (t) text.push(t);
+    return ' ';
+  });
+  return { rest: rest.replace(/\s+/g, ' ').trim(), text };
+}

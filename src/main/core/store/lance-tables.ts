@@ -1,10 +1,10 @@
 // The per-model tables of the LanceDB store: one vector table and one tag table per model, each read in batches
 // and written in chunks through the store's error guard.
 import type * as lancedb from '@lancedb/lancedb';
-import { Field, Schema, Utf8, type RecordBatch, Table as ArrowTable, vectorFromArray, type Vector as ArrowVector } from 'apache-arrow';
+import { Field, Float64, Int32, Schema, Utf8, type RecordBatch, Table as ArrowTable, vectorFromArray, type Vector as ArrowVector } from 'apache-arrow';
 import { chunks, idField, idList, VECTOR_PREFIX, vectorsToArrow, WRITE_CHUNK } from './lance-schema.js';
 import { guard } from './store-errors.js';
-import type { ModelTags, ModelVectors, TagRow, VectorRows } from './vector-store.js';
+import type { ModelTags, ModelVectors, OcrRow, OcrStore, TagRow, VectorRows } from './vector-store.js';
 
 export class LanceModelVectors implements ModelVectors {
   constructor(
@@ -145,3 +145,68 @@ export class LanceModelTags implements ModelTags {
   }
 }
 
+
+export const ocrSchema = new Schema([
+  idField(),
+  new Field('engine', new Utf8(), false),
+  new Field('orientation', new Int32(), false),
+  new Field('size', new Float64(), false),
+  new Field('mtime', new Float64(), false),
+  new Field('status', new Utf8(), false),
+  new Field('lines', new Utf8(), false),
+  new Field('read_at', new Float64(), false),
+]);
+
+export class LanceOcrTable implements OcrStore {
+  constructor(
+    readonly table: lancedb.Table,
+    private readonly dir: string,
+  ) {}
+
+  async upsert(rows: OcrRow[]): Promise<void> {
+    for (const part of chunks(rows, WRITE_CHUNK)) {
+      const col = <K extends keyof OcrRow>(k: K) => part.map((r) => r[k]);
+      const data = new ArrowTable({
+        id: vectorFromArray(col('id'), new Utf8()),
+        engine: vectorFromArray(col('engine'), new Utf8()),
+        orientation: vectorFromArray(col('orientation'), new Int32()),
+        size: vectorFromArray(col('size'), new Float64()),
+        mtime: vectorFromArray(col('mtime'), new Float64()),
+        status: vectorFromArray(col('status'), new Utf8()),
+        lines: vectorFromArray(col('lines'), new Utf8()),
+        read_at: vectorFromArray(col('readAt'), new Float64()),
+      } as Record<string, ArrowVector>);
+      await guard(this.dir, () => this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data));
+    }
+  }
+
+  async delete(ids: string[]): Promise<void> {
+    for (const part of chunks(ids, 500)) await guard(this.dir, () => this.table.delete(`id IN (${idList(part)})`));
+  }
+
+  async all(): Promise<OcrRow[]> {
+    return (await this.table.query().toArray()).map(toOcrRow);
+  }
+
+  async get(id: string): Promise<OcrRow | null> {
+    const rows = await this.table.query().where(`id = ${idList([id])}`).limit(1).toArray();
+    return rows.length > 0 ? toOcrRow(rows[0]) : null;
+  }
+
+  count(): Promise<number> {
+    return this.table.countRows();
+  }
+}
+
+function toOcrRow(r: Record<string, unknown>): OcrRow {
+  return {
+    id: String(r.id),
+    engine: String(r.engine),
+    orientation: Number(r.orientation),
+    size: Number(r.size),
+    mtime: Number(r.mtime),
+    status: r.status === 'text' ? 'text' : r.status === 'failed' ? 'failed' : 'none',
+    lines: String(r.lines),
+    readAt: Number(r.read_at),
+  };
+}

@@ -10,9 +10,12 @@ import {
   compact, idList, PHOTO_COLUMNS, photoSchema, PHOTOS, photosToArrow, recordedVersion, rowToPhoto, SCHEMA_KEY, sqlType, STORE_SCHEMA_VERSION,
   TAGS_PREFIX, VECTOR_PREFIX, vectorSchema, WRITE_CHUNK, chunks,
 } from './lance-schema.js';
-import { LanceModelTags, LanceModelVectors, tagSchema } from './lance-tables.js';
+
+/** Recognised text of photos (issue 13): one table, independent of the CLIP model. */
+const OCR = 'ocr';
+import { LanceModelTags, LanceModelVectors, LanceOcrTable, ocrSchema, tagSchema } from './lance-tables.js';
 import { guard, messageOf, osCondition, readGuard, StoreError } from './store-errors.js';
-import type { ModelTags, ModelVectors, PhotoRecord, VectorStore } from './vector-store.js';
+import type { ModelTags, ModelVectors, OcrStore, PhotoRecord, VectorStore } from './vector-store.js';
 
 export { photosToArrow, sqlString, STORE_SCHEMA_VERSION, vectorsToArrow } from './lance-schema.js';
 export { explainStoreError, StoreError, type StoreErrorReason } from './store-errors.js';
@@ -91,6 +94,7 @@ export class LanceVectorStore implements VectorStore {
   readonly repairs: StoreRepair[] = [];
   private vectorTables = new Map<string, LanceModelVectors>();
   private tagTables = new Map<string, LanceModelTags>();
+  private ocrTable: LanceOcrTable | null = null;
   private photos!: lancedb.Table;
   private readonly quarantineDir: string;
 
@@ -317,6 +321,15 @@ export class LanceVectorStore implements VectorStore {
     return t;
   }
 
+  async ocr(): Promise<OcrStore> {
+    if (!this.ocrTable) {
+      const table = await this.openTable(OCR, ocrSchema);
+      await this.stampVersion(table);
+      this.ocrTable = new LanceOcrTable(table, this.dir);
+    }
+    return this.ocrTable;
+  }
+
   async listVectorTables(): Promise<string[]> {
     return (await this.db.tableNames()).filter((n) => n.startsWith(VECTOR_PREFIX)).map((n) => n.slice(VECTOR_PREFIX.length));
   }
@@ -326,12 +339,14 @@ export class LanceVectorStore implements VectorStore {
     const olderThan = new Date(Date.now() - 60 * 60 * 1000);
     await guard(this.dir, () => this.photos.optimize({ cleanupOlderThan: olderThan }));
     for (const t of this.vectorTables.values()) await guard(this.dir, () => t.table.optimize({ cleanupOlderThan: olderThan }));
+    if (this.ocrTable) await guard(this.dir, () => this.ocrTable!.table.optimize({ cleanupOlderThan: olderThan }));
   }
 
   async close(): Promise<void> {
     this.photos.close();
     for (const t of this.vectorTables.values()) t.table.close();
     for (const t of this.tagTables.values()) t.close();
+    this.ocrTable?.table.close();
     this.db.close();
   }
 }

@@ -66,6 +66,31 @@ export interface ModelTags {
   clear(): Promise<void>;
 }
 
+/** Text read from one photo: its lines as JSON, and what the reading was made from (so a change redoes it). */
+export interface OcrRow {
+  id: string;
+  /** The OCR engine and settings that read it (OcrEngine.engineId). */
+  engine: string;
+  /** EXIF orientation applied when it was read (1 = none). */
+  orientation: number;
+  /** The file's size and mtime when read: an edit or rotation of the file makes the text stale. */
+  size: number;
+  mtime: number;
+  /** text: lines found; none: the gate or the reader found no text; failed: the photo could not be read. */
+  status: 'text' | 'none' | 'failed';
+  /** JSON of OcrLine[] (text, box in upright pixels, score); '[]' unless status is text. */
+  lines: string;
+  readAt: number;
+}
+
+export interface OcrStore {
+  upsert(rows: OcrRow[]): Promise<void>;
+  delete(ids: string[]): Promise<void>;
+  all(): Promise<OcrRow[]>;
+  get(id: string): Promise<OcrRow | null>;
+  count(): Promise<number>;
+}
+
 export interface VectorStore {
   readonly schemaVersion: number;
   allPhotos(): Promise<PhotoRecord[]>;
@@ -76,6 +101,8 @@ export interface VectorStore {
   vectors(modelKey: string, dim: number): Promise<ModelVectors>;
   listVectorTables(): Promise<string[]>;
   tags(modelKey: string): Promise<ModelTags>;
+  /** Recognised text of photos (one table for the library: text does not depend on the CLIP model). */
+  ocr(): Promise<OcrStore>;
   /** Compacts small fragments left by many small commits and drops old versions. */
   optimize(): Promise<void>;
   close(): Promise<void>;

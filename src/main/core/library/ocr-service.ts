@@ -1,0 +1,243 @@
+// Text inside photos: the stage of an index run that reads the text of photos likely to hold some (after their
+// vectors are in, so photos are searchable by meaning first), the stored lines, and the text index over them.
+import sharp from 'sharp';
+import type { PhotoRecord, OcrRow, VectorStore } from '../store/vector-store.js';
+import { openRegularFile, withDeadline } from '../fs/safe-open.js';
+import { decodeForOcr, OcrTextIndex, PaddleOcrEngine, type OcrTextHit } from '../ocr/index.js';
+import type { OcrEngine, OcrLine, RgbImage } from '../ocr/ocr-engine.js';
+import type { MetadataStore } from './metadata-store.js';
+import type { PhotoCatalog } from './photo-catalog.js';
+
+/** Longest side of the decode the gate reads (the engine's own gate size: 416 measured, bench-ocr.ts). */
+const GATE_DECODE_SIDE = 416;
+/** Files larger than this are not read into memory for OCR (a 40 MP JPEG is ~20 MB). */
+const MAX_OCR_FILE_BYTES = 200 * 1024 * 1024;
+/** One photo's reading may take this long before it is abandoned and recorded as failed. */
+const OCR_DEADLINE_MS = 60_000;
+/** Rows written per commit: a kill loses at most this many photos' reading. */
+const COMMIT_EVERY = 16;
+
+export type GateReason = 'format' | 'tag' | 'detector';
+
+/** Why a photo's text is read: what it is (screenshots and graphics), what CLIP saw, or the cheap detector. */
+export interface GateDeps {
+  /** True when CLIP tagged the photo with a text-bearing concept (the vocabulary's "document" group). */
+  taggedAsText(id: string): boolean;
+}
+
+export interface OcrRunStats {
+  read: number;
+  withText: number;
+  failed: number;
+  skippedByGate: number;
+  gate: Record<GateReason, number>;
+}
+
+/** Formats that are screenshots, scans and graphics far more often than camera photos. */
+const GRAPHIC_FORMATS = new Set(['png', 'webp', 'gif', 'bmp', 'tiff']);
+
+export interface OcrServiceDeps {
+  store: VectorStore;
+  meta: MetadataStore;
+  catalog: PhotoCatalog;
+  gate: GateDeps;
+  /** The engine, made when first needed (tests inject one). */
+  engine?: () => OcrEngine;
+  warn(message: string): void;
+}
+
+interface Known {
+  engine: string;
+  size: number;
+  mtime: number;
+  status: OcrRow['status'];
+}
+
+export class OcrService {
+  private readonly known = new Map<string, Known>();
+  private readonly text = new OcrTextIndex();
+  private engineRef: OcrEngine | null = null;
+  private loaded: Promise<void> | null = null;
+  /** Runs before each stage (the gate refreshes what CLIP's tags say). */
+  beforeRun: () => Promise<void> = async () => {};
+
+  constructor(private readonly deps: OcrServiceDeps) {}
+
+  /** Reads what was read before (rows and the text index), once. */
+  load(): Promise<void> {
+    return (this.loaded ??= (async () => {
+      for (const r of await (await this.deps.store.ocr()).all()) {
+        this.known.set(r.id, { engine: r.engine, size: r.size, mtime: r.mtime, status: r.status });
+        if (r.status === 'text') this.text.set(r.id, (JSON.parse(r.lines) as OcrLine[]).map((l) => l.text));
+      }
+      this.text.flush();
+    })());
+  }
+
+  private engine(): OcrEngine {
+    return (this.engineRef ??= this.deps.engine?.() ?? new PaddleOcrEngine());
+  }
+
+  get engineId(): string {
+    return this.engine().engineId;
+  }
+
+  enabled(): boolean {
+    return this.deps.meta.current.settings.ocr !== false;
+  }
+
+  async setEnabled(on: boolean): Promise<void> {
+    await this.deps.meta.update((m) => {
+      m.settings.ocr = on;
+    });
+  }
+
+  private current(p: PhotoRecord): boolean {
+    const k = this.known.get(p.id);
+    return !!k && k.engine === this.engineId && k.size === p.size && k.mtime === p.mtime;
+  }
+
+  /** Photos whose text has not been read with this engine since their file last changed. */
+  async pending(): Promise<PhotoRecord[]> {
+    await this.load();
+    return [...this.deps.catalog.values()].filter((p) => p.status === 'ok' && !this.current(p));
+  }
+
+  async counts(): Promise<{ done: number; pending: number }> {
+    const pending = (await this.pending()).length;
+    let ok = 0;
+    for (const p of this.deps.catalog.values()) if (p.status === 'ok') ok++;
+    return { done: ok - pending, pending };
+  }
+
+  /** Why this photo's text should be read, or null when the gate should decide from its pixels. */
+  private cheapReason(p: PhotoRecord): GateReason | null {
+    if (GRAPHIC_FORMATS.has(p.format) && !p.camera) return 'format';
+    if (this.deps.gate.taggedAsText(p.id)) return 'tag';
+    return null;
+  }
+
+  /**
+   * Reads the text of every pending photo likely to hold some; the others are recorded as textless. Rows are
+   * committed every few photos, so a kill loses little and the next run goes on from there.
+   */
+  async run(opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<OcrRunStats> {
+    const stats: OcrRunStats = { read: 0, withText: 0, failed: 0, skippedByGate: 0, gate: { format: 0, tag: 0, detector: 0 } };
+    await this.beforeRun();
+    const todo = await this.pending();
+    const table = await this.deps.store.ocr();
+    let batch: OcrRow[] = [];
+    const commit = async () => {
+      if (batch.length === 0) return;
+      const rows = batch;
+      batch = [];
+      await table.upsert(rows);
+      for (const r of rows) this.remember(r);
+    };
+    opts.onProgress?.(0, todo.length);
+    let done = 0;
+    for (const p of todo) {
+      if (opts.signal?.aborted) break;
+      const row = await withDeadline(this.readPhoto(p, stats), OCR_DEADLINE_MS, `Reading the text of ${p.path}`, opts.signal).catch((err: unknown) =>
+        opts.signal?.aborted ? null : this.failedRow(p, err),
+      );
+      if (!row) break;
+      if (row.status === 'failed') stats.failed++;
+      batch.push(row);
+      if (batch.length >= COMMIT_EVERY) await commit();
+      opts.onProgress?.(++done, todo.length);
+    }
+    await commit();
+    this.text.flush();
+    // The sessions hold ~160 MB; between runs they are not needed.
+    await this.engineRef?.release();
+    return stats;
+  }
+
+  private remember(r: OcrRow): void {
+    this.known.set(r.id, { engine: r.engine, size: r.size, mtime: r.mtime, status: r.status });
+    if (r.status === 'text') this.text.set(r.id, (JSON.parse(r.lines) as OcrLine[]).map((l) => l.text));
+    else this.text.delete(r.id);
+  }
+
+  private failedRow(p: PhotoRecord, err: unknown): OcrRow {
+    this.deps.warn(`Could not read the text of ${p.path}: ${(err as Error).message}`);
+    return this.row(p, 'failed', [], 1);
+  }
+
+  private row(p: PhotoRecord, status: OcrRow['status'], lines: OcrLine[], orientation: number): OcrRow {
+    return { id: p.id, engine: this.engineId, orientation, size: p.size, mtime: p.mtime, status, lines: JSON.stringify(lines), readAt: Date.now() };
+  }
+
+  /** Gate, then full reading; boxes come back in the upright photo's own pixels. */
+  private async readPhoto(p: PhotoRecord, stats: OcrRunStats): Promise<OcrRow> {
+    const bytes = await readFileSafely(p.path);
+    const orientation = (await sharp(bytes).metadata().catch(() => null))?.orientation ?? 1;
+    let reason = this.cheapReason(p);
+    if (!reason) {
+      const small = await decodeForOcr(bytes, GATE_DECODE_SIDE);
+      if (!small.ok) return this.row(p, 'failed', [], orientation);
+      const likely = await this.engine().textLikelihood(small.value);
+      if (!likely.ok || likely.value.score < this.engine().gateThreshold) {
+        stats.skippedByGate++;
+        return this.row(p, 'none', [], orientation);
+      }
+      reason = 'detector';
+    }
+    stats.gate[reason]++;
+    const image = await decodeForOcr(bytes);
+    if (!image.ok) return this.row(p, 'failed', [], orientation);
+    const lines = await this.engine().recognize(image.value);
+    if (!lines.ok) return this.row(p, 'failed', [], orientation);
+    stats.read++;
+    const scaled = scaleLines(lines.value, image.value, p.width, p.height);
+    if (scaled.length > 0) stats.withText++;
+    return this.row(p, scaled.length > 0 ? 'text' : 'none', scaled, orientation);
+  }
+
+  /** Photos whose text matches `query`, best first, with the matched snippet. */
+  async search(query: string, accept?: (id: string) => boolean, limit = 1000): Promise<OcrTextHit[]> {
+    await this.load();
+    return this.text.search(query, { limit, accept });
+  }
+
+  /** The lines read from one photo (for the lightbox's selectable text), or null when none were read. */
+  async lines(id: string): Promise<OcrLine[] | null> {
+    await this.load();
+    if (this.known.get(id)?.status !== 'text') return null;
+    const row = await (await this.deps.store.ocr()).get(id);
+    return row?.status === 'text' ? (JSON.parse(row.lines) as OcrLine[]) : null;
+  }
+
+  /** Deleted photos leave the text index (their rows go with the photo rows). */
+  forget(ids: Iterable<string>): void {
+    for (const id of ids) {
+      this.known.delete(id);
+      this.text.delete(id);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.loaded?.catch(() => {});
+    await this.engineRef?.close();
+  }
+}
+
+/** The whole file, read without ever blocking on a FIFO (the photo was a regular file when indexed). */
+async function readFileSafely(file: string): Promise<Buffer> {
+  const { handle, size } = await openRegularFile(file);
+  try {
+    if (size > MAX_OCR_FILE_BYTES) throw new Error(`the file is larger than ${MAX_OCR_FILE_BYTES >> 20} MB`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Boxes from the decoded copy scaled to the upright photo's size (the decode caps the longest side). */
+export function scaleLines(lines: OcrLine[], decoded: RgbImage, width: number, height: number): OcrLine[] {
+  const sx = width > 0 ? width / decoded.width : 1;
+  const sy = height > 0 ? height / decoded.height : 1;
+  if (Math.abs(sx - 1) < 1e-9 && Math.abs(sy - 1) < 1e-9) return lines;
+  return lines.map((l) => ({ ...l, box: l.box.map(([x, y]) => [Math.round(x * sx), Math.round(y * sy)]) as OcrLine['box'] }));
+}
