@@ -88,7 +88,7 @@ export async function shot(page: Page, name: string): Promise<void> {
   await test.info().attach(name, { path: file, contentType: 'image/png' });
 }
 
-export type PageName = 'Search' | 'Albums' | 'Duplicates' | 'Folders' | 'Settings' | '搜索' | '文件夹' | '设置';
+export type PageName = 'Search' | 'Albums' | 'Duplicates' | 'Folders' | 'Settings' | '搜索' | '相册' | '重复照片' | '文件夹' | '设置';
 
 export async function gotoPage(page: Page, name: PageName): Promise<void> {
   await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
@@ -181,4 +181,74 @@ export async function tileScore(tile: Locator): Promise<string> {
 /** How wide the document scrolls past the window, in CSS pixels (0 or less: no sideways scrolling). */
 export async function sidewaysOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+/**
+ * Words on screen in the other language than the interface's: with `lang` 'zh-CN', a run of three or more
+ * Latin words; with 'en', any Chinese character. Checked in text and in what assistive technology reads
+ * (aria-label, title, placeholder, alt, aria-valuetext) and the window title. Not counted: what is marked as
+ * not the interface's to translate (translate="no": paths, file names, model ids, the user's own words), code,
+ * text in a language of its own (`lang` differs, e.g. "English" in the language picker), URLs, file names and
+ * any path the page shows (every data-*path attribute, and its last part, is taken out first).
+ * Returns each offending phrase with where it was found.
+ */
+export async function foreignText(page: Page, lang: 'zh-CN' | 'en', scope = 'body'): Promise<string[]> {
+  return page.evaluate(
+    ({ lang, scope }) => {
+      const root = document.querySelector(scope) ?? document.body;
+      const paths = new Set<string>();
+      for (const el of document.querySelectorAll('*')) {
+        for (const a of el.getAttributeNames()) {
+          if (!/^data-.*path$|^data-root$/.test(a)) continue;
+          const v = el.getAttribute(a) ?? '';
+          if (!v) continue;
+          paths.add(v);
+          const base = v.split(/[\\/]/).pop();
+          if (base) paths.add(base);
+        }
+      }
+      const known = [...paths].sort((a, b) => b.length - a.length);
+      // The page's own lang is what is being checked; only a part marked with a language of its own is let off.
+      const exempt = (el: Element | null): boolean => {
+        if (!el) return true;
+        if (el.closest('[translate="no"], code, kbd, samp, pre, script, style, noscript, svg')) return true;
+        const marked = el.closest('[lang]');
+        return !!marked && marked !== document.documentElement && marked.getAttribute('lang') !== lang;
+      };
+      const offending = (raw: string): string | null => {
+        let s = raw;
+        for (const p of known) s = s.split(p).join(' ');
+        s = s
+          .replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, ' ') // URLs
+          .replace(/\S*[/\\]\S*/g, ' ') // paths, model ids (owner/name), "Ctrl/⌘"
+          .replace(/\S+:\S*\w/g, ' ') // identifiers such as local:model:1a2b (a colon inside a word, not "Skipped: it")
+          .replace(/[\w-]+\.[A-Za-z][A-Za-z0-9]{1,4}\b/g, ' '); // file and host names: config.json, hf-mirror.com
+        if (lang === 'en') return /\p{Script=Han}[\p{Script=Han}\s，。、]*/u.exec(s)?.[0] ?? null;
+        return /[A-Za-z][A-Za-z'’]*(?:[\s,;:-]+[A-Za-z][A-Za-z'’]*){2,}/.exec(s)?.[0] ?? null;
+      };
+      const found: string[] = [];
+      const check = (text: string | null, where: string) => {
+        const bad = text ? offending(text) : null;
+        if (bad) found.push(`${where}: “${bad}” in “${text!.trim().slice(0, 160)}”`);
+      };
+      const describe = (el: Element) => {
+        const id = el.id ? `#${el.id}` : '';
+        const cls = typeof el.className === 'string' && el.className.trim() ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+        return `${el.tagName.toLowerCase()}${id}${cls}`;
+      };
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const parent = n.parentElement;
+        if (!parent || exempt(parent)) continue;
+        check(n.nodeValue, describe(parent));
+      }
+      for (const el of root.querySelectorAll('[aria-label], [title], [placeholder], [alt], [aria-valuetext]')) {
+        if (exempt(el)) continue;
+        for (const a of ['aria-label', 'title', 'placeholder', 'alt', 'aria-valuetext']) check(el.getAttribute(a), `${describe(el)}[${a}]`);
+      }
+      check(document.title, 'document.title');
+      return found;
+    },
+    { lang, scope },
+  );
 }

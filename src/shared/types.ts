@@ -166,7 +166,7 @@ export interface LibraryStatus {
   /** How far a photo must beat its background baseline to get a tag (albums' strictness). */
   tagMargin: number;
   /** The serving model's default strictness (the slider's reset position). */
-  defaultTagMargin?: number;
+  tagMarginDefault?: number;
   /** Text inside photos: read so far and still to read; `enabled` is the library's setting. */
   ocr?: { done: number; pending: number; enabled: boolean };
   /**

@@ -128,7 +128,7 @@ export async function libraryStatus(dir: string, s: LibraryServices, schemaVersi
     pendingModel: m.pendingModel?.id ?? null,
     schemaVersion,
     tagMargin: s.tags.margin(),
-    defaultTagMargin: s.tags.defaultMargin(),
+    tagMarginDefault: s.tags.defaultMargin(),
     ocr: { ...(await s.ocr.counts()), enabled: s.ocr.enabled() },
   };
 }

@@ -23,6 +23,7 @@ export class HttpApi implements SoutuApi {
         credentials: 'same-origin',
       });
     } catch {
+      // The sentence shown comes from the code, in the interface language (messageOf in state/app).
       throw new CallError('network', 'The Soutu server cannot be reached.');
     }
     const text = await res.text();
@@ -34,7 +35,7 @@ export class HttpApi implements SoutuApi {
     }
     if (!res.ok) {
       const err = (body as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new CallError(err?.code ?? 'internal', err?.message ?? `The server answered ${res.status}.`, res.status);
+      throw new CallError(err?.code ?? 'internal', err?.message ?? '', res.status);
     }
     return body as CallResult<N>;
   }

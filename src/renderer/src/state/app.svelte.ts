@@ -4,7 +4,7 @@ import type { EventPayloads, Settings, SoutuApi } from '../../../shared/api';
 import type { LibraryStatus } from '../../../shared/types';
 import { CallError } from '../api/call-error';
 import { HttpApi } from '../api/http-api';
-import { i18n, type Lang } from '../lib/i18n.svelte';
+import { i18n, t, type Lang } from '../lib/i18n.svelte';
 
 export type Page = 'search' | 'albums' | 'duplicates' | 'folders' | 'settings';
 export type ThemeChoice = 'light' | 'dark' | 'system';
@@ -27,6 +27,11 @@ function pageFromHash(): Page {
 export class AppState {
   status = $state.raw<LibraryStatus | null>(null);
   settings = $state.raw<Settings>({});
+  /**
+   * The language the engine has saved (settings shows the choice at once, before it is saved): what it words
+   * model titles and notes in, so lists of them are asked for again when this changes.
+   */
+  savedLanguage = $state<Lang | null>(null);
   page = $state<Page>(pageFromHash());
   online = $state(true);
   loaded = $state(false);
@@ -67,6 +72,7 @@ export class AppState {
       const [status, settings] = await Promise.all([this.api.call('library:status', {}), this.api.call('settings:get', {})]);
       this.status = status;
       this.settings = settings ?? {};
+      this.savedLanguage = settings?.language ?? null;
       if (settings?.language) i18n.set(settings.language);
       if (settings?.theme) storeTheme(settings.theme);
       this.loadError = null;
@@ -98,6 +104,7 @@ export class AppState {
     if (patch.theme) storeTheme(patch.theme);
     try {
       this.settings = await this.api.call('settings:set', patch);
+      this.savedLanguage = this.settings.language ?? this.savedLanguage;
     } catch (err) {
       this.settings = before;
       this.error(err);
@@ -155,8 +162,13 @@ export class AppState {
   }
 }
 
+/** A sentence for an error. Those this UI makes itself (no connection, an answer without a message) are in
+ *  the interface language; the engine's own messages are shown as they come (see the report on issue 16). */
 export function messageOf(err: unknown): string {
-  if (err instanceof CallError) return err.message;
+  if (err instanceof CallError) {
+    if (err.code === 'network') return t('errors.network');
+    return err.message || t('errors.status', { status: err.status ?? '?' });
+  }
   if (err instanceof Error) return err.message;
   return String(err);
 }
