@@ -13,6 +13,17 @@ const preloadEntry = resolve(root, 'src/preload/index.ts');
 /** Loaded at run time from node_modules (asarUnpack'd when packaged), never bundled. */
 const NATIVE = ['sharp', 'onnxruntime-node', '@lancedb/lancedb', '@huggingface/transformers', 'apache-arrow'];
 
+/**
+ * The shells import the engine through its public index (src/main/core/index.ts), which re-exports everything;
+ * the main process uses only light parts of it (the atomic writer, the image sniffer). Core modules and packages
+ * count as side-effect free, so that what main does not use (LanceDB, ONNX Runtime, transformers.js, sharp) is
+ * left out of out/main/index.js instead of loading at start-up; the library process's chunk keeps all it uses.
+ */
+const MAIN_SIDE_EFFECTS = [
+  { test: /[\\/]src[\\/]main[\\/]core[\\/]/, external: false, sideEffects: false },
+  { test: /./, external: true, sideEffects: false },
+];
+
 export default defineConfig(() => {
   const config: UserConfig = {
     renderer: {
@@ -34,7 +45,7 @@ export default defineConfig(() => {
       build: {
         outDir: resolve(root, 'out/main'),
         externalizeDeps: { include: NATIVE },
-        rolldownOptions: { input: { index: mainEntry } },
+        rolldownOptions: { input: { index: mainEntry }, treeshake: { moduleSideEffects: MAIN_SIDE_EFFECTS } },
       },
     };
   } else {

@@ -20,7 +20,7 @@ const require = createRequire(import.meta.url);
  */
 const KNOWN = {
   // The CSP is sent as a response header by the app:// protocol handler, not by a <meta> tag or webRequest.
-  CSP_GLOBAL_CHECK: 'CSP set per response in src/main/app/app-protocol.ts (contentSecurityPolicy() in security.ts)',
+  CSP_GLOBAL_CHECK: 'CSP set per HTML response by the static handler behind app:// (src/main/service/static-handler.ts; policy from src/main/service/csp.ts via desktopCsp() in src/main/app/security.ts)',
   // Every link goes through isExternalLink() (http/https only, no credentials) before shell.openExternal.
   OPEN_EXTERNAL_JS_CHECK: 'URLs filtered by isExternalLink() in src/main/app/security.ts',
   // Reported for every window with a preload (manual review). Ours runs sandboxed and context-isolated and

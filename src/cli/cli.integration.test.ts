@@ -44,10 +44,20 @@ afterAll(async () => {
 });
 
 describe('soutu CLI', () => {
-  it('--help works', async () => {
+  it('--help works and documents the exit codes', async () => {
     const r = await soutu('--help');
     expect(r.code).toBe(0);
     for (const cmd of ['index', 'search', 'similar', 'status', 'models']) expect(r.stdout).toContain(cmd);
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*\n {2}5 {4}the model is not downloaded yet/);
+  });
+
+  it('exits with the code of what went wrong: not found 3, model missing 5', async () => {
+    const unknown = await soutu('models', 'download', 'no/such-model');
+    expect(unknown.code, unknown.stderr).toBe(3);
+    expect(unknown.stderr).toMatch(/^soutu: Unknown model "no\/such-model"/);
+    const missing = await soutu('search', 'red', '--library', path.join(root, 'fresh-lib'), '--model', 'Xenova/clip-vit-base-patch32');
+    expect(missing.code, missing.stderr).toBe(5);
+    expect(missing.stderr).toMatch(/not downloaded yet/);
   });
 
   it('index --json ends with the report line, exit 0 despite bad files', async () => {
@@ -101,20 +111,20 @@ describe('soutu CLI', () => {
 
   it('refuses bad arguments with a clear message and a non-zero exit', async () => {
     const r1 = await soutu('search', 'red', '--library', lib, '--limit', 'ten');
-    expect(r1.code).not.toBe(0);
+    expect(r1.code).toBe(2);
     expect(r1.stderr).toMatch(/limit/);
     const r2 = await soutu('search', 'red');
-    expect(r2.code).not.toBe(0);
+    expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/--library/);
     const r3 = await soutu('similar', path.join(root, 'nope.jpg'), '--library', lib);
-    expect(r3.code).toBe(1);
+    expect(r3.code).toBe(2); // a bad argument (see the exit codes in --help)
     expect(r3.stderr).toMatch(/^soutu: /);
     expect(r3.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('an unreachable hub gives one sentence, not a stack trace', async () => {
     const r = await soutu('models', 'download', 'Xenova/clip-vit-base-patch32', '--hub-host', 'http://127.0.0.1:9');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(6); // I/O
     expect(r.stderr).toMatch(/Could not reach 127\.0\.0\.1:9/);
     expect(r.stderr.trim().split('\n').length).toBe(1);
   }, 60_000);

@@ -1,12 +1,12 @@
 // `soutu` command line: a thin shell over the core Library facade. Human-friendly output by default,
 // one JSON document as the last stdout line with --json, a progress bar on stderr when it is a terminal.
-import { Command, InvalidArgumentError, Option } from 'commander';
+// Models go through one ModelService per run (hub host, proxy, downloads); errors end in a documented exit code.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import type { IndexProgress, SearchHit, SearchOptions } from '../shared/types.js';
-import { Library, type LibraryOptions } from '../main/core/library/library.js';
-import { MODEL_CATALOG, findCatalogModel } from '../main/core/embed/model-catalog.js';
-import { downloadModel, type DownloadProgress } from '../main/core/embed/model-download.js';
-import { defaultModelsDir, importModel, listModels, resolveModel } from '../main/core/embed/model-store.js';
+import { ModelService, type DownloadProgress, type Library } from '../main/core/index.js';
+import { openLibrary, type OpenLibraryOptions } from '../main/service/open-library.js';
+import { EXIT_CODES_HELP, exitCodeFor } from './exit-codes.js';
 import { ProgressBar } from './progress-bar.js';
 
 const program = new Command();
@@ -14,7 +14,10 @@ program
   .name('soutu')
   .description('Soutu (搜图): search your photo folders by meaning, on your own machine.')
   .version(process.env.SOUTU_VERSION ?? '0.1.0')
-  .showHelpAfterError('(run "soutu --help" for usage)');
+  .showHelpAfterError('(run "soutu --help" for usage)')
+  .addHelpText('after', EXIT_CODES_HELP)
+  // Usage errors throw (after commander has printed them) instead of exiting, so they get exit code 2.
+  .exitOverride();
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -54,15 +57,9 @@ const threadsOption = new Option('--threads <n>', 'ONNX Runtime threads (default
 const hubOption = new Option('--hub-host <url>', 'model download host or mirror (default: SOUTU_HUB_HOST or huggingface.co)');
 const modelsDirOption = new Option('--models-dir <dir>', 'where models are kept (default: SOUTU_MODELS_DIR or the user data folder)');
 
-function libOptions(o: CommonOpts, extra: Partial<LibraryOptions> = {}): LibraryOptions {
-  return {
-    model: o.model,
-    device: o.device,
-    threads: o.threads,
-    hubHost: o.hubHost ?? process.env.SOUTU_HUB_HOST,
-    modelsDir: o.modelsDir,
-    ...extra,
-  };
+/** This run's models: the folder and hub host from the flags, else the environment (ModelService reads it). */
+function modelService(o: { modelsDir?: string; hubHost?: string }): ModelService {
+  return new ModelService({ modelsDir: o.modelsDir, hubHost: o.hubHost });
 }
 
 function printJson(value: unknown): void {
@@ -74,8 +71,22 @@ function downloadReporter(json: boolean | undefined): (p: DownloadProgress) => v
   return (p) => bar.update(p.percent ?? 0, `${p.model} ${p.file} ${(p.bytes / 1e6).toFixed(1)}${p.total ? '/' + (p.total / 1e6).toFixed(1) : ''} MB`);
 }
 
-async function withLibrary<T>(o: CommonOpts, extra: Partial<LibraryOptions>, fn: (lib: Library) => Promise<T>): Promise<T> {
-  const lib = await Library.open(o.library, libOptions(o, extra));
+type OpenExtra = Partial<Pick<OpenLibraryOptions, 'allowDownload' | 'readOnly' | 'onDownload' | 'onWarning'>>;
+
+async function withLibrary<T>(o: CommonOpts, extra: OpenExtra, fn: (lib: Library) => Promise<T>): Promise<T> {
+  const models = modelService(o);
+  const lib = await openLibrary({
+    libraryDir: o.library,
+    models,
+    model: o.model,
+    defaultModel: models.defaultModelId,
+    device: o.device,
+    threads: o.threads,
+    allowDownload: extra.allowDownload ?? false,
+    readOnly: extra.readOnly,
+    onDownload: extra.onDownload,
+    onWarning: extra.onWarning,
+  });
   lib.on('warning', (m) => process.stderr.write(`soutu: ${m}\n`));
   try {
     return await fn(lib);
@@ -275,7 +286,7 @@ program
       modelsDir: o.modelsDir,
       device: o.device,
       threads: o.threads,
-      hubHost: o.hubHost ?? process.env.SOUTU_HUB_HOST,
+      hubHost: o.hubHost,
       allowedHosts: o.allowedHost,
       allowTrash: o.allowTrash,
       watch: o.watch,
@@ -288,10 +299,11 @@ models
   .addOption(modelsDirOption)
   .option('--json', 'print JSON')
   .action(async (o: { modelsDir?: string; json?: boolean }) => {
-    const list = await listModels(o.modelsDir ?? defaultModelsDir());
-    const rows = list.map((m) => ({ ...m, catalog: MODEL_CATALOG.find((c) => c.id === m.id) ?? null }));
-    if (o.json) printJson(rows.map(({ catalog, ...m }) => ({ ...m, note: catalog?.note ?? null })));
-    else for (const m of rows) console.log(`${m.ready ? '✓' : ' '} ${m.id}  ${m.catalog ? `(${m.catalog.note})` : ''}\n    ${m.folder}`);
+    const models = modelService(o);
+    const list = await models.list('en');
+    // The JSON keeps its shape: the English title, every title, and the catalog's note in every language.
+    if (o.json) printJson(list.map((m) => ({ id: m.id, folder: m.folder, ready: m.ready, title: m.titles.en, titles: m.titles, note: models.findInCatalog(m.id)?.note ?? null })));
+    else for (const m of list) console.log(`${m.ready ? '✓' : ' '} ${m.id}  ${m.note ? `(${m.note})` : ''}\n    ${m.folder}`);
   });
 models
   .command('download')
@@ -300,14 +312,10 @@ models
   .addOption(modelsDirOption)
   .option('--json', 'print JSON')
   .action(async (id: string, o: { hubHost?: string; modelsDir?: string; json?: boolean }) => {
-    const catalog = findCatalogModel(id);
-    if (!catalog) throw new Error(`Unknown model "${id}". Known: ${MODEL_CATALOG.map((m) => m.id).join(', ')}.`);
-    const r = await resolveModel(catalog.id, o.modelsDir ?? defaultModelsDir());
-    const bar = downloadReporter(o.json);
-    await downloadModel(catalog, r.source, { host: o.hubHost ?? process.env.SOUTU_HUB_HOST, onProgress: bar });
+    const r = await modelService(o).download(id, { onProgress: downloadReporter(o.json) });
     process.stderr.write('\n');
-    if (o.json) printJson({ id: catalog.id, folder: r.source });
-    else console.log(`Downloaded ${catalog.id} to ${r.source}`);
+    if (o.json) printJson({ id: r.id, folder: r.source });
+    else console.log(`Downloaded ${r.id} to ${r.source}`);
   });
 models
   .command('import')
@@ -316,14 +324,18 @@ models
   .addOption(modelsDirOption)
   .option('--json', 'print JSON')
   .action(async (folder: string, o: { id?: string; modelsDir?: string; json?: boolean }) => {
-    const r = await importModel(folder, { id: o.id, modelsDir: o.modelsDir });
+    const r = await modelService(o).import(folder, { id: o.id });
     if (o.json) printJson({ id: r.id, folder: r.source });
     else console.log(`Imported ${r.id} into ${r.source}`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const msg = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`soutu: ${msg}\n`);
-  if (process.env.SOUTU_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  process.exitCode = 1;
+  const code = exitCodeFor(err);
+  // Commander has already printed its own usage errors (and help or the version, which exit 0).
+  if (!(err instanceof CommanderError)) {
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`soutu: ${msg}\n`);
+    if (process.env.SOUTU_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  }
+  process.exitCode = code;
 });

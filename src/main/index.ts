@@ -1,8 +1,8 @@
-// Lifecycle of the desktop app: one instance, paths, then create the core (library process) and the shell
+// Lifecycle of the desktop app: one instance, paths, then start the library process and create the shell
 // (window, protocols, IPC) and wire them; close the library cleanly on quit. Everything else is in ./app.
 import { app } from 'electron';
 import path from 'node:path';
-import { createCore, createShell, registerPrivilegedSchemes, shellPaths, type Shell } from './app/shell.js';
+import { createShell, registerPrivilegedSchemes, shellPaths, startLibraryProcess, type Shell } from './app/shell.js';
 
 // userData is "Soutu" in every build (the package name is lower-case), the same folder the CLI defaults to;
 // SOUTU_HOME moves it, as it does for the CLI (tests use this).
@@ -43,8 +43,8 @@ if (!app.requestSingleInstanceLock()) {
     .then(async () => {
       const paths = shellPaths();
       let forward: (event: string, payload: unknown) => void = () => {};
-      const core = createCore(paths, (event, payload) => forward(event, payload));
-      shell = await createShell(paths, core);
+      const library = startLibraryProcess(paths, (event, payload) => forward(event, payload));
+      shell = await createShell(paths, library);
       forward = shell.forwardEvent;
     })
     .catch((err: unknown) => {

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { calls, eventNames, type CallName } from '../shared/api.js';
-import { CALL_NAMES, DRAG_START_CHANNEL, EVENT_NAMES, callChannel, eventChannel } from '../main/app/ipc-channels.js';
+import { CALL_NAMES, EVENT_NAMES } from '../shared/contract.js';
+import { DRAG_START_CHANNEL, callChannel, eventChannel } from '../shared/ipc-channels.js';
 import { buildSoutuApi, type IpcRendererLike } from './soutu-bridge.js';
 
 const ID = '0123456789abcdef';

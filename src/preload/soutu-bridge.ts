@@ -3,7 +3,8 @@
 // URLs, and the two desktop extras (dropped-file paths, drag-out). Electron is
 // injected so this is unit-tested under Node; ipcRenderer itself never leaves this closure.
 import type { CallArgs, CallName, CallResult, EventName, EventPayloads, SoutuApi } from '../shared/api.js';
-import { DRAG_START_CHANNEL, PHOTO_ID_RE, callChannel, eventChannel, isKnownCall, isKnownEvent, type IpcEnvelope } from '../main/app/ipc-channels.js';
+import { isKnownCall, isKnownEvent, isPhotoId, MEDIA_SCHEME } from '../shared/contract.js';
+import { DRAG_START_CHANNEL, callChannel, eventChannel, type IpcEnvelope } from '../shared/ipc-channels.js';
 
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
@@ -24,8 +25,6 @@ export interface SoutuDesktopApi extends SoutuApi {
   /** Starts dragging a result out to another app; call it from the tile's dragstart (after preventDefault). */
   startDrag(id: string): void;
 }
-
-const MEDIA = 'soutu-media';
 
 export function buildSoutuApi(ipc: IpcRendererLike, webUtils: WebUtilsLike): SoutuDesktopApi {
   async function call<N extends CallName>(name: N, args: CallArgs<N>): Promise<CallResult<N>> {
@@ -63,7 +62,7 @@ export function buildSoutuApi(ipc: IpcRendererLike, webUtils: WebUtilsLike): Sou
       const id = photo?.id;
       const k = kind === 'full' ? 'full' : 'thumb';
       // A malformed id gets a URL that cleanly 404s instead of throwing inside a template.
-      return `${MEDIA}://${k}/${typeof id === 'string' && PHOTO_ID_RE.test(id) ? id : 'invalid'}`;
+      return `${MEDIA_SCHEME}://${k}/${isPhotoId(id) ? id : 'invalid'}`;
     },
     pathForFile(file) {
       try {
@@ -73,7 +72,7 @@ export function buildSoutuApi(ipc: IpcRendererLike, webUtils: WebUtilsLike): Sou
       }
     },
     startDrag(id) {
-      if (typeof id === 'string' && PHOTO_ID_RE.test(id)) ipc.send(DRAG_START_CHANNEL, id);
+      if (isPhotoId(id)) ipc.send(DRAG_START_CHANNEL, id);
     },
   };
 }

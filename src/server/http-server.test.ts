@@ -79,7 +79,7 @@ describe('calls', () => {
         try {
           expectCleanError(r, 400, 'bad-request');
         } catch (err) {
-          throw new Error(`${name} ${JSON.stringify(bad).slice(0, 80)} → ${r.status} ${r.text.slice(0, 200)}: ${(err as Error).message}`);
+          throw new Error(`${name} ${JSON.stringify(bad).slice(0, 80)} → ${r.status} ${r.text.slice(0, 200)}: ${(err as Error).message}`, { cause: err });
         }
         expect(r.json<{ error: { message: string } }>().error.message).toContain(name);
       }

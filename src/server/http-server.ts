@@ -1,35 +1,30 @@
 // The HTTP shell of serve mode: the contract's calls as POST /api/call/<name>, its events as SSE on
 // /api/events, photos and thumbnails on /media, and the built renderer as static files. Every request passes
-// the Host check, the token check (required off loopback) and, for the API, the same-origin check.
+// the Host check, the token check (required off loopback) and, for the API, the same-origin check. What the
+// calls do, and how media and files are served, is the service layer's, shared with the desktop app.
+import { existsSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Library } from '../main/core/library/library.js';
-import { ApiError, calls, isCallName, parseArgs, type CallName } from '../shared/api.js';
-import type { IndexProgress } from '../shared/types.js';
-import { createCallHandlers, toApiError, type CallHandlers } from './call-handlers.js';
+import { fileURLToPath } from 'node:url';
+import { ModelService, readLibraryMetaFile, type Library } from '../main/core/index.js';
+import { ContractService } from '../main/service/contract-service.js';
+import { contentSecurityPolicy } from '../main/service/csp.js';
+import { displayJpeg } from '../main/service/display-image.js';
+import { firstLine, toApiError } from '../main/service/errors.js';
+import { createMediaHandler } from '../main/service/media-handler.js';
+import { SettingsStore } from '../main/service/settings-store.js';
+import { createStaticHandler } from '../main/service/static-handler.js';
+import { ApiError, isCallName, type CallName } from '../shared/api.js';
 import { EventHub } from './event-hub.js';
-import { IndexRunner } from './index-runner.js';
-import { BROWSER_FORMATS, IMAGE_MIME, openImage } from '../main/core/decode/open-image.js';
-import { containedRealPath } from './media.js';
-import {
-  BASE_HEADERS,
-  checkToken,
-  hostAllowed,
-  isLoopbackHost,
-  makeToken,
-  sameOriginRequest,
-  tokenCookie,
-} from './security.js';
-import { SettingsStore } from './settings-store.js';
-import { defaultStaticDir, serveStatic } from './static-files.js';
+import { sendResponse, toRequest } from './node-adapter.js';
+import { BASE_HEADERS, checkToken, hostAllowed, isLoopbackHost, makeToken, sameOriginRequest, tokenCookie } from './security.js';
 import { trashFile } from './trash.js';
 
 export const DEFAULT_PORT = 7878;
 const MAX_JSON_BODY = 1024 * 1024;
 /** search:image carries the picture base64-encoded (the contract allows 70 MB of base64). */
 const MAX_IMAGE_BODY = 72 * 1024 * 1024;
-const PHOTO_ID = /^[0-9a-f]{16}$/;
 
 export interface ServerOptions {
   /** Address to bind; loopback by default. Anything else requires a token. */
@@ -41,6 +36,8 @@ export interface ServerOptions {
   /** The built renderer (out/renderer). */
   staticDir?: string;
   modelsDir?: string;
+  /** The process's model service (default: one over modelsDir). */
+  models?: ModelService;
   /** Extra host names browsers may use to reach the server (besides IPs, localhost and this machine's name). */
   allowedHosts?: string[];
   /** Lets duplicates:trash move photos to this machine's trash (off by default). */
@@ -58,7 +55,8 @@ export interface SoutuServer {
   host: string;
   port: number;
   http: http.Server;
-  runner: IndexRunner;
+  /** Answers the calls (the same ContractService the desktop's library process runs). */
+  service: ContractService;
   close(): Promise<void>;
 }
 
@@ -93,10 +91,11 @@ function sendError(res: ServerResponse, status: number, code: ErrorCode, message
   sendJson(res, status, { error: { code, message } }, extra);
 }
 
-/** A message safe to show: its first line, bounded, and never a stack. */
-function cleanMessage(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return (msg.split('\n')[0] ?? '').slice(0, 500) || 'Something went wrong.';
+/** Where the built renderer is, from the bundled CLI (out/cli) or from sources run with tsx (src/server). */
+export function defaultStaticDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.resolve(here, '../renderer'), path.resolve(here, '../../out/renderer'), path.resolve(process.cwd(), 'out/renderer')];
+  return candidates.find((c) => existsSync(path.join(c, 'index.html'))) ?? candidates[candidates.length - 1];
 }
 
 class BodyError extends Error {
@@ -142,39 +141,24 @@ export async function createServer(lib: Library, opts: ServerOptions = {}): Prom
   const log = opts.log ?? ((line: string) => process.stderr.write(`soutu serve: ${line}\n`));
 
   const hub = new EventHub();
-  const settings = new SettingsStore(lib.dir);
-  const runner = new IndexRunner(lib, {
-    onDone: (report) => hub.broadcast('index:done', report),
-    onError: (message) => hub.broadcast('app:warning', { message }),
-  });
-  const handlers: CallHandlers = createCallHandlers({
-    lib,
-    runner,
-    settings,
-    modelsDir: opts.modelsDir,
+  const service = new ContractService({
+    libraryDir: lib.dir,
+    settings: new SettingsStore(lib.dir),
+    models: opts.models ?? new ModelService({ modelsDir: opts.modelsDir }),
+    openLibrary: async () => lib,
+    readMeta: () => readLibraryMetaFile(lib.dir),
     emit: (event, payload) => hub.broadcast(event, payload),
-    trash: opts.allowTrash ? trashFile : undefined,
+    // The service checks the file lies inside its library folder first; then the freedesktop / macOS trash.
+    trash: opts.allowTrash ? (file) => trashFile(file) : undefined,
+    log,
   });
-
-  // Engine events → SSE. 'changed' comes in bursts (several per run), so it is coalesced.
-  let changedTimer: NodeJS.Timeout | null = null;
-  const onChanged = () => {
-    changedTimer ??= setTimeout(() => {
-      changedTimer = null;
-      lib.status().then(
-        (s) => hub.broadcast('library:changed', s),
-        (err: unknown) => log(`status failed: ${cleanMessage(err)}`),
-      );
-    }, 100);
-  };
-  const onProgress = (p: IndexProgress) => hub.broadcast('index:progress', p);
-  const onWarning = (message: string) => hub.broadcast('app:warning', { message });
-  const onDownload = (p: { model: string; file: string; bytes: number; total: number | null; percent: number | null }) =>
-    hub.broadcast('model:download', { model: p.model, file: p.file, bytes: p.bytes, total: p.total, percent: p.percent });
-  lib.on('changed', onChanged);
-  lib.on('progress', onProgress);
-  lib.on('warning', onWarning);
-  lib.on('download', onDownload);
+  service.adopt(lib);
+  const media = createMediaHandler({
+    locate: async (id, kind) => service.locate(id, kind),
+    displayJpeg: (_id, real) => displayJpeg(real),
+    log,
+  });
+  const files = createStaticHandler({ root: staticDir, csp: contentSecurityPolicy() });
 
   async function handleCall(req: IncomingMessage, res: ServerResponse, rawName: string): Promise<void> {
     let name: string;
@@ -199,103 +183,19 @@ export async function createServer(lib: Library, opts: ServerOptions = {}): Prom
     }
     const callName: CallName = name;
     try {
-      const args = parseArgs(callName, raw);
-      if (calls[callName].desktopOnly) throw new ApiError('unsupported', `${callName} is only available in the desktop app.`);
-      const handler = handlers[callName] as (a: unknown) => Promise<unknown>;
-      const result = await handler(args);
-      sendJson(res, 200, result ?? null);
+      // Validation (400), desktop-only calls (501) and error codes are the service's, as on the desktop.
+      sendJson(res, 200, (await service.call(callName, raw)) ?? null);
     } catch (err) {
-      const mapped = toApiError(err);
-      if (mapped instanceof ApiError) return sendError(res, STATUS[mapped.code], mapped.code, cleanMessage(mapped));
-      log(`${callName} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      sendError(res, 500, 'internal', cleanMessage(err));
-    }
-  }
-
-  async function handleMedia(req: IncomingMessage, res: ServerResponse, kind: 'thumb' | 'full', id: string): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'method-not-allowed', 'Use GET.', { Allow: 'GET, HEAD' });
-    if (!PHOTO_ID.test(id)) return sendError(res, 400, 'bad-request', 'Bad photo id.');
-    const photo = lib.photo(id);
-    if (!photo) return sendError(res, 404, 'not-found', 'No such photo.');
-    // Only photos of folders still in the library, whose real path (symlinks resolved) stays inside that folder.
-    // The thumbnail of a photo that escapes its root is refused too: it shows the same picture.
-    const roots = lib.roots().filter((r) => r === photo.root);
-    if (kind === 'full' && photo.offline) return sendError(res, 404, 'not-found', 'This photo is on a folder that is offline.');
-    if (!photo.offline) {
-      const original = await containedRealPath(photo.path, roots);
-      if (!original.ok && (original.why === 'forbidden' || kind === 'full')) {
-        return original.why === 'forbidden'
-          ? sendError(res, 403, 'forbidden', 'This file is outside the indexed folders.')
-          : sendError(res, 404, 'not-found', 'The file is gone.');
-      }
-    } else if (roots.length === 0) {
-      return sendError(res, 403, 'forbidden', 'This file is outside the indexed folders.');
-    }
-    const file = kind === 'thumb' ? lib.thumbnailPath(id) : photo.path;
-    const allowed = kind === 'thumb' ? [path.join(lib.dir, 'thumbs')] : roots;
-    if (!file) return sendError(res, 404, 'not-found', 'This photo has no thumbnail.');
-    const resolved = await containedRealPath(file, allowed);
-    if (!resolved.ok) {
-      return resolved.why === 'forbidden'
-        ? sendError(res, 403, 'forbidden', 'This file is outside the indexed folders.')
-        : sendError(res, 404, 'not-found', 'The file is gone.');
-    }
-    const img = await openImage(resolved.path);
-    if (!img) return sendError(res, 404, 'not-found', 'The file is gone or is not an image.');
-    try {
-      const etag = `"${img.size.toString(36)}-${Math.floor(img.mtimeMs).toString(36)}-${kind}"`;
-      const headers: Record<string, string> = {
-        ...BASE_HEADERS,
-        'Cache-Control': 'private, no-cache',
-        ETag: etag,
-        // In case an image format ever carries active content (SVG is never served, but defence in depth).
-        'Content-Security-Policy': "default-src 'none'; sandbox",
-      };
-      if (req.headers['if-none-match'] === etag) {
-        res.writeHead(304, headers);
-        res.end();
-        return;
-      }
-      if (kind === 'full' && !BROWSER_FORMATS.has(img.format)) {
-        // TIFF, HEIF, JPEG 2000… are converted so every browser can show them.
-        const { default: sharp } = await import('sharp');
-        let out: Buffer;
-        try {
-          out = await sharp(await img.handle.readFile())
-            .rotate()
-            .resize(2560, 2560, { fit: 'inside', withoutEnlargement: true })
-            .jpeg({ quality: 88 })
-            .toBuffer();
-        } catch {
-          return sendError(res, 415, 'unsupported-media-type', 'This image cannot be shown in a browser.');
-        }
-        res.writeHead(200, { ...headers, 'Content-Type': 'image/jpeg', 'Content-Length': String(out.length) });
-        res.end(req.method === 'HEAD' ? undefined : out);
-        return;
-      }
-      res.writeHead(200, { ...headers, 'Content-Type': IMAGE_MIME[img.format], 'Content-Length': String(img.size) });
-      if (req.method === 'HEAD') {
-        res.end();
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        const stream = img.handle.createReadStream({ start: 0, autoClose: false });
-        stream.on('error', () => {
-          res.destroy();
-          resolve();
-        });
-        res.on('close', resolve);
-        stream.pipe(res);
-      });
-    } finally {
-      await img.handle.close().catch(() => {});
+      const e = err instanceof ApiError ? err : toApiError(err, log, callName);
+      sendError(res, STATUS[e.code], e.code, firstLine(e));
     }
   }
 
   async function handleEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET') return sendError(res, 405, 'method-not-allowed', 'Use GET.', { Allow: 'GET' });
-    const initial: { event: 'library:changed' | 'index:progress'; payload: unknown }[] = [{ event: 'library:changed', payload: await lib.status() }];
-    if (runner.busy && runner.progress) initial.push({ event: 'index:progress', payload: runner.progress });
+    const initial: { event: 'library:changed' | 'index:progress'; payload: unknown }[] = [{ event: 'library:changed', payload: await service.status() }];
+    const progress = service.progress;
+    if (progress) initial.push({ event: 'index:progress', payload: progress });
     hub.attach(res, BASE_HEADERS, initial);
   }
 
@@ -325,10 +225,13 @@ export async function createServer(lib: Library, opts: ServerOptions = {}): Prom
     let m: RegExpExecArray | null;
     if ((m = /^\/api\/call\/([^/]+)$/.exec(rawPath))) return handleCall(req, res, m[1]);
     if (rawPath === '/api/events') return handleEvents(req, res);
-    if ((m = /^\/media\/(thumb|full)\/([^/]*)$/.exec(rawPath))) return handleMedia(req, res, m[1] as 'thumb' | 'full', m[2]);
-    if (isApi) return sendError(res, 404, 'not-found', 'No such endpoint.');
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'method-not-allowed', 'Use GET.', { Allow: 'GET, HEAD' });
-    return serveStatic(req, res, rawPath, staticDir);
+    const base = `http://${isLoopbackHost(host) ? '127.0.0.1' : 'localhost'}/`;
+    if ((m = /^\/media\/(thumb|full)\/([^/]*)$/.exec(rawPath))) {
+      return sendResponse(res, await media(toRequest(req, base), { kind: m[1] as 'thumb' | 'full', id: m[2] }), BASE_HEADERS);
+    }
+    if (isApi) return sendError(res, 404, 'not-found', 'No such endpoint.');
+    return sendResponse(res, await files(toRequest(req, base), rawPath), BASE_HEADERS);
   }
 
   const server = http.createServer((req, res) => {
@@ -340,13 +243,18 @@ export async function createServer(lib: Library, opts: ServerOptions = {}): Prom
   server.headersTimeout = 30_000;
   server.requestTimeout = 0; // SSE streams stay open; body reads are bounded by size instead.
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? DEFAULT_PORT, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? DEFAULT_PORT, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    await service.close();
+    throw err;
+  }
   const addr = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${addr.port}/`;
@@ -358,15 +266,10 @@ export async function createServer(lib: Library, opts: ServerOptions = {}): Prom
     host,
     port: addr.port,
     http: server,
-    runner,
+    service,
     async close() {
-      lib.off('changed', onChanged);
-      lib.off('progress', onProgress);
-      lib.off('warning', onWarning);
-      lib.off('download', onDownload);
-      if (changedTimer) clearTimeout(changedTimer);
-      runner.cancel();
-      await runner.idle();
+      // Cancels any index run and stops listening to the library; the library itself is the caller's to close.
+      await service.close();
       hub.closeAll();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

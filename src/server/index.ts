@@ -1,4 +1,4 @@
-// Serve mode: a headless HTTP shell over the Library for browsers (NAS, remote machines, the e2e suite).
-export { createServer, DEFAULT_PORT, type ServerOptions, type SoutuServer } from './http-server.js';
+// Serve mode: a headless HTTP shell over the Library for browsers (NAS, remote machines, the e2e suite). The
+// calls, media and static files are the service layer's (src/main/service), shared with the desktop app.
+export { createServer, DEFAULT_PORT, defaultStaticDir, type ServerOptions, type SoutuServer } from './http-server.js';
 export { runServe, startServe, type RunningServe, type ServeOptions } from './serve.js';
-export { createCallHandlers, type CallHandlers, type HandlerContext } from './call-handlers.js';

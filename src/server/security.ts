@@ -1,5 +1,6 @@
 // Request guards for serve mode: the access token (constant-time check, cookie hand-off), the Host header
 // check that defeats DNS rebinding, and the Origin / Fetch-Metadata check that refuses cross-site requests.
+// (The page's Content-Security-Policy comes from service/csp.ts, shared with the desktop app.)
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
@@ -114,23 +115,6 @@ export function checkToken(req: IncomingMessage, query: URLSearchParams, expecte
 export function tokenCookie(token: string): string {
   return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=31536000`;
 }
-
-/** The page's Content Security Policy: only our own scripts, styles, images and connections. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  // Svelte sets per-tile positions through style attributes; these cannot run code.
-  "style-src-attr 'unsafe-inline'",
-  "img-src 'self' blob: data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
 
 /** Headers every response carries. */
 export const BASE_HEADERS: Record<string, string> = {

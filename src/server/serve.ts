@@ -2,12 +2,11 @@
 // in this same process. The CLI calls runServe(); tests and the e2e runner use startServe() in-process.
 import os from 'node:os';
 import path from 'node:path';
-import { downloadModel } from '../main/core/embed/model-download.js';
-import { defaultModelsDir, resolveModel } from '../main/core/embed/model-store.js';
-import { Library, readLibraryMetaFile, type LibraryOptions } from '../main/core/library/library.js';
+import { ModelService, SoutuError, type DownloadProgress, type Library } from '../main/core/index.js';
+import { openLibrary } from '../main/service/open-library.js';
+import { SettingsStore } from '../main/service/settings-store.js';
 import { createServer, DEFAULT_PORT, type SoutuServer } from './http-server.js';
 import { isLoopbackHost } from './security.js';
-import { SettingsStore } from './settings-store.js';
 
 export interface ServeOptions {
   library: string;
@@ -18,6 +17,7 @@ export interface ServeOptions {
   modelsDir?: string;
   device?: 'auto' | 'cpu' | 'gpu';
   threads?: number;
+  /** The --hub-host flag; otherwise the library's setting, then SOUTU_HUB_HOST (ModelService decides). */
   hubHost?: string;
   /** Access token; generated when the host is not loopback. */
   token?: string;
@@ -40,9 +40,6 @@ export interface RunningServe {
   stop(): Promise<void>;
 }
 
-/** The model a new library gets when none is named (the same default as Library.open). */
-const DEFAULT_MODEL = 'Xenova/clip-vit-base-patch32';
-
 function lanAddresses(): string[] {
   const out: string[] = [];
   for (const list of Object.values(os.networkInterfaces())) {
@@ -51,48 +48,53 @@ function lanAddresses(): string[] {
   return out;
 }
 
-/**
- * Fetches the library's model before opening it when it is a catalog model not downloaded yet, printing
- * progress (Library.open would download it too, but silently, before anyone can subscribe to its events).
- */
-async function downloadIfMissing(libDir: string, o: LibraryOptions, log: (line: string) => void): Promise<void> {
-  const meta = await readLibraryMetaFile(libDir).catch(() => null);
-  const spec = o.model ?? meta?.model?.source ?? meta?.model?.id ?? o.defaultModel ?? DEFAULT_MODEL;
-  const modelsDir = o.modelsDir ?? defaultModelsDir();
-  const r = await resolveModel(spec, modelsDir).catch(() => null);
-  if (!r || r.ready || !r.catalog) return;
-  log(`Downloading the model ${r.id} (about ${Math.round(r.catalog.approxBytes / 1e6)} MB; it is kept for next time)…`);
+/** SoutuError takes no options (yet): the cause is attached afterwards. */
+function withCause<E extends Error>(e: E, cause: unknown): E {
+  e.cause = cause;
+  return e;
+}
+
+/** Prints a missing model's download as it goes: a line to start, then every 10 %. */
+function downloadPrinter(models: ModelService, log: (line: string) => void): (p: DownloadProgress) => void {
+  let started = false;
   let shown = -1;
-  await downloadModel(r.catalog, r.source, {
-    host: o.hubHost,
-    onProgress: (p) => {
-      const pct = Math.floor(p.percent ?? 0);
-      if (pct >= shown + 10 || (pct === 100 && shown !== 100)) {
-        shown = pct;
-        log(`  ${p.file}: ${pct}%`);
-      }
-    },
-  });
+  return (p) => {
+    if (!started) {
+      started = true;
+      const mb = Math.round((models.findInCatalog(p.model)?.approxBytes ?? 0) / 1e6);
+      log(`Downloading the model ${p.model} (about ${mb} MB; it is kept for next time)…`);
+    }
+    if (p.percent === null) return;
+    const pct = Math.floor(p.percent);
+    if (pct >= shown + 10 || (pct === 100 && shown !== 100)) {
+      shown = pct;
+      log(`  ${p.file}: ${pct}%`);
+    }
+  };
 }
 
 /** Opens the library and starts serving; resolves once the server listens. */
 export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   const print = opts.out ?? ((line: string) => process.stdout.write(line + '\n'));
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const libDir = path.resolve(opts.library);
+  const models = new ModelService({ modelsDir: opts.modelsDir, hubHost: opts.hubHost });
   // Device and threads chosen in the UI apply at the next start, unless the command line says otherwise.
   const saved = await new SettingsStore(libDir).get();
-  const libOpts: LibraryOptions = {
+  const lib: Library = await openLibrary({
+    libraryDir: libDir,
+    models,
+    settings: saved,
     model: opts.model,
-    modelsDir: opts.modelsDir,
-    device: opts.device ?? saved.device,
-    threads: opts.threads ?? saved.threads,
-    hubHost: opts.hubHost ?? saved.hubHost ?? process.env.SOUTU_HUB_HOST,
+    defaultModel: models.defaultModelId,
+    device: opts.device,
+    threads: opts.threads,
     allowDownload: opts.allowDownload ?? true,
-  };
-  if (libOpts.allowDownload) await downloadIfMissing(libDir, libOpts, opts.log ?? ((l) => process.stderr.write(l + '\n')));
-  const lib = await Library.open(libDir, { ...libOpts, onWarning: (m) => (opts.log ?? ((l) => process.stderr.write(l + '\n')))(`soutu: ${m}`) });
+    onDownload: downloadPrinter(models, log),
+    onWarning: (m) => log(`soutu: ${m}`),
+  });
   lib.warmUp().catch(() => {}); // a failure here meets the first query again, which reports it
-  if (opts.watch) lib.watch().catch((err) => (opts.log ?? ((l) => process.stderr.write(l + '\n')))(`soutu: folder watching is off: ${(err as Error).message}`));
+  if (opts.watch) lib.watch().catch((err: unknown) => log(`soutu: folder watching is off: ${(err as Error).message}`));
   let server: SoutuServer;
   try {
     server = await createServer(lib, {
@@ -100,7 +102,7 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
       port: opts.port ?? DEFAULT_PORT,
       token: opts.token,
       staticDir: opts.staticDir,
-      modelsDir: opts.modelsDir,
+      models,
       allowedHosts: opts.allowedHosts,
       allowTrash: opts.allowTrash,
       log: opts.log,
@@ -108,8 +110,8 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   } catch (err) {
     await lib.close();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`Port ${opts.port ?? DEFAULT_PORT} is in use; choose another with --port.`);
-    if (code === 'EADDRNOTAVAIL') throw new Error(`${opts.host} is not an address of this machine.`);
+    if (code === 'EADDRINUSE') throw withCause(new SoutuError('busy', `Port ${opts.port ?? DEFAULT_PORT} is in use; choose another with --port.`), err);
+    if (code === 'EADDRNOTAVAIL') throw withCause(new SoutuError('bad-request', `${opts.host} is not an address of this machine.`), err);
     throw err;
   }
 

@@ -6,8 +6,7 @@ import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promis
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { photoId } from '../main/core/index/index-pipeline.js';
-import { Library } from '../main/core/library/library.js';
+import { Library, photoId } from '../main/core/index.js';
 import { writeColourImages } from '../main/core/testing/fixtures.js';
 import { makeTestModel } from '../main/core/testing/test-models.js';
 

@@ -40,6 +40,6 @@ export async function trashFile(file: string): Promise<void> {
   } catch (err) {
     if (info) await rm(info, { force: true }).catch(() => {});
     const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'EXDEV' ? 'this file is on another disk than the trash; move it by hand.' : (err as Error).message.split('\n')[0]);
+    throw new Error(code === 'EXDEV' ? 'this file is on another disk than the trash; move it by hand.' : (err as Error).message.split('\n')[0], { cause: err });
   }
 }

@@ -1,7 +1,19 @@
 // The one contract between the UI and the engine: every call with its argument schema and result type, and
 // every event. Electron IPC (main + preload) and the HTTP/SSE server of serve mode are both generated from
-// this map, so the transports cannot drift. Pure TypeScript + zod: no node or electron imports.
+// this map, so the transports cannot drift. Pure TypeScript + zod: no node or electron imports. The names
+// themselves live in contract.ts (no zod, for the preload); this map is checked against them below.
 import { z } from 'zod';
+import {
+  ApiError,
+  CALL_NAMES,
+  DESKTOP_CALL_NAMES,
+  EVENT_NAMES,
+  isKnownCall,
+  PHOTO_ID_PATTERN,
+  type CallName,
+  type DesktopCallName,
+  type EventName,
+} from './contract.js';
 import type {
   AlbumInfo,
   DuplicateGroup,
@@ -15,6 +27,7 @@ import type {
 } from './types.js';
 
 const MAX_PATH = 4096;
+const photoIdString = z.string().regex(new RegExp(PHOTO_ID_PATTERN));
 const pathString = z
   .string()
   .min(1)
@@ -56,7 +69,7 @@ export const imageQuerySchema = z
     image: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('path'), path: pathString }).strict(),
       z.object({ kind: z.literal('bytes'), base64: z.string().min(1).max(70_000_000) }).strict(),
-      z.object({ kind: z.literal('photo'), id: z.string().regex(/^[0-9a-f]{16}$/) }).strict(),
+      z.object({ kind: z.literal('photo'), id: photoIdString }).strict(),
     ]),
     options: searchOptionsSchema.optional(),
   })
@@ -65,7 +78,7 @@ export const imageQuerySchema = z
 const imageArgSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('path'), path: pathString }).strict(),
   z.object({ kind: z.literal('bytes'), base64: z.string().min(1).max(70_000_000) }).strict(),
-  z.object({ kind: z.literal('photo'), id: z.string().regex(/^[0-9a-f]{16}$/) }).strict(),
+  z.object({ kind: z.literal('photo'), id: photoIdString }).strict(),
 ]);
 
 /** The query language: text with arithmetic (「海边 + 日落 - 人」), optionally mixed with weighted images. */
@@ -78,13 +91,15 @@ export const mixedQuerySchema = z
   .strict()
   .refine((q) => (q.text && q.text.length > 0) || (q.images && q.images.length > 0), 'text or images required');
 
-const photoIdString = z.string().regex(/^[0-9a-f]{16}$/);
 const tagString = z.string().trim().min(1).max(120);
 export const albumArgSchema = z.object({ tag: tagString, options: searchOptionsSchema.optional() }).strict();
 /** 'reset' drops the user's decision for that photo, so the automatic tagging decides again. */
 export const albumEditSchema = z.object({ tag: tagString, id: photoIdString, action: z.enum(['add', 'remove', 'reset']) }).strict();
 export const userTagSchema = z.object({ label: z.string().trim().min(1).max(60) }).strict();
 export const tagThresholdSchema = z.object({ margin: z.number().min(-1).max(1) }).strict();
+/** A smart album's photos come from text, example photos, or both: a preview needs one of them. */
+const hasTextOrPhotos = (d: { text?: string; photoIds?: string[] }) => (d.text?.length ?? 0) > 0 || (d.photoIds?.length ?? 0) > 0;
+const TEXT_OR_PHOTOS = 'a smart album needs text, example photos, or both';
 export const smartDefSchema = z
   .object({
     text: z.string().trim().max(1000).optional(),
@@ -92,7 +107,8 @@ export const smartDefSchema = z
     threshold: z.number().min(-1).max(1),
     options: searchOptionsSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine(hasTextOrPhotos, TEXT_OR_PHOTOS);
 export const smartSaveSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
@@ -107,7 +123,7 @@ export const photoIdsSchema = z.object({ ids: z.array(photoIdString).min(1).max(
 export const modelIdSchema = z.object({ id: z.string().trim().min(1).max(200) }).strict();
 
 export const rootArgSchema = z.object({ path: pathString }).strict();
-export const photoIdSchema = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) }).strict();
+export const photoIdSchema = z.object({ id: photoIdString }).strict();
 export const indexArgsSchema = z.object({ roots: z.array(pathString).max(100).optional() }).strict();
 export const emptyArgsSchema = z.object({}).strict();
 
@@ -138,8 +154,12 @@ export interface CallSpec<A extends z.ZodType, R> {
   desktopOnly?: boolean;
 }
 
-function call<A extends z.ZodType, R>(args: A, extra: { desktopOnly?: boolean } = {}): CallSpec<A, R> {
-  return { args, ...extra };
+function call<A extends z.ZodType, R>(args: A): CallSpec<A, R> {
+  return { args };
+}
+
+function desktopCall<A extends z.ZodType, R>(args: A): CallSpec<A, R> & { desktopOnly: true } {
+  return { args, desktopOnly: true };
 }
 
 export const calls = {
@@ -174,13 +194,25 @@ export const calls = {
   'duplicates:list': call<typeof emptyArgsSchema, DuplicateGroup[]>(emptyArgsSchema),
   /** Moves photos to the OS trash (never deletes); serve mode refuses unless started with trash enabled. */
   'duplicates:trash': call<typeof photoIdsSchema, { trashed: number; failed: { id: string; error: string }[] }>(photoIdsSchema),
-  'shell:reveal': call<typeof photoIdSchema, { ok: boolean }>(photoIdSchema, { desktopOnly: true }),
-  'shell:open': call<typeof photoIdSchema, { ok: boolean }>(photoIdSchema, { desktopOnly: true }),
-  'dialog:pickFolder': call<typeof emptyArgsSchema, string | null>(emptyArgsSchema, { desktopOnly: true }),
-} as const;
+  'shell:reveal': desktopCall<typeof photoIdSchema, { ok: boolean }>(photoIdSchema),
+  'shell:open': desktopCall<typeof photoIdSchema, { ok: boolean }>(photoIdSchema),
+  'dialog:pickFolder': desktopCall<typeof emptyArgsSchema, string | null>(emptyArgsSchema),
+} as const satisfies Record<CallName, CallSpec<z.ZodType, unknown>> & Record<DesktopCallName, { desktopOnly: true }>;
 
-export type CallName = keyof typeof calls;
+// The map has exactly the contract's names: `satisfies` above catches a missing name or a desktop call without
+// the flag; these two catch an extra name and a desktopOnly flag on a call contract.ts does not list as desktop.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type FlaggedDesktop = { [N in keyof typeof calls]: (typeof calls)[N] extends { desktopOnly: true } ? N : never }[keyof typeof calls];
+const namesMatch: Same<keyof typeof calls, CallName> = true;
+const desktopMatch: Same<FlaggedDesktop, DesktopCallName> = true;
+void namesMatch;
+void desktopMatch;
+
+export { ApiError, CALL_NAMES, DESKTOP_CALL_NAMES, EVENT_NAMES };
+export type { CallName, DesktopCallName, EventName };
 export type CallArgs<N extends CallName> = z.input<(typeof calls)[N]['args']>;
+/** The argument after validation (defaults applied, strings trimmed): what handlers receive. */
+export type CallArgsOut<N extends CallName> = z.output<(typeof calls)[N]['args']>;
 export type CallResult<N extends CallName> = Exclude<(typeof calls)[N]['result'], undefined>;
 
 export interface EventPayloads {
@@ -192,8 +224,9 @@ export interface EventPayloads {
   /** A menu command from the desktop app's menu (e.g. 'find', 'open-folder', 'settings'). */
   'app:menu': { command: string };
 }
-export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['index:progress', 'index:done', 'library:changed', 'model:download', 'app:warning', 'app:menu'];
+const eventsMatch: Same<keyof EventPayloads, EventName> = true;
+void eventsMatch;
+export const eventNames: EventName[] = [...EVENT_NAMES];
 
 /** The API the renderer sees, whatever the transport: one method per call, `on(event, cb) → unsubscribe`. */
 export interface SoutuApi {
@@ -204,28 +237,18 @@ export interface SoutuApi {
   readonly transport: 'electron' | 'http';
 }
 
-/** Validates a call's argument; throws an Error whose message lists the problems (never echoes huge input). */
-export function parseArgs<N extends CallName>(name: N, raw: unknown): z.output<(typeof calls)[N]['args']> {
+/** Validates a call's argument; throws an ApiError('bad-request') listing the problems (never echoes huge input). */
+export function parseArgs<N extends CallName>(name: N, raw: unknown): CallArgsOut<N> {
+  if (!isKnownCall(name)) throw new ApiError('bad-request', `Unknown call ${String(name).slice(0, 64)}`);
   const spec = calls[name];
-  if (!spec) throw new Error(`Unknown call ${String(name).slice(0, 64)}`);
   const r = spec.args.safeParse(raw ?? {});
   if (!r.success) {
     const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'argument'}: ${i.message}`);
     throw new ApiError('bad-request', `Invalid argument for ${name}: ${issues.join('; ')}`);
   }
-  return r.data as z.output<(typeof calls)[N]['args']>;
+  return r.data as CallArgsOut<N>;
 }
 
 export function isCallName(name: unknown): name is CallName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: 'bad-request' | 'not-found' | 'forbidden' | 'unsupported' | 'busy' | 'internal',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+  return isKnownCall(name);
 }

@@ -1,3 +1,3 @@
-// Types for electron-vite's import suffixes (`./library-process?modulePath` bundles a second entry and
+// Types for electron-vite's import suffixes (`../utility/library-process?modulePath` bundles a second entry and
 // gives its path, for utilityProcess.fork).
 /// <reference types="electron-vite/node" />

@@ -1,7 +1,8 @@
 import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
 import { calls, type CallName } from '../../shared/api.js';
-import { CALL_NAMES, DRAG_START_CHANNEL, callChannel, type IpcEnvelope } from './ipc-channels.js';
+import { CALL_NAMES } from '../../shared/contract.js';
+import { DRAG_START_CHANNEL, callChannel, type IpcEnvelope } from '../../shared/ipc-channels.js';
 import { handleCall, registerIpc, type IpcBindingDeps, type IpcMainLike } from './ipc.js';
 import { APP_ORIGIN, trustedOrigins } from './security.js';
 
@@ -32,7 +33,7 @@ function deps(over: Partial<IpcBindingDeps> = {}) {
   const desktop = vi.fn(async (name: CallName) => ({ from: 'desktop', name }));
   const startDrag = vi.fn();
   const { ipcMain, handlers, listeners } = fakeIpcMain();
-  const d: IpcBindingDeps = { ipcMain, trustedOrigins: [APP_ORIGIN], core, desktop, startDrag, ...over };
+  const d: IpcBindingDeps = { ipcMain, trustedOrigins: [APP_ORIGIN], library: core, desktop, startDrag, ...over };
   return { d, core, desktop, startDrag, handlers, listeners };
 }
 
@@ -239,7 +240,7 @@ describe('registerIpc', () => {
   });
   it('errors travel as data with their code, never as a thrown IPC error', async () => {
     const { d } = deps({
-      core: async () => {
+      library: async () => {
         throw Object.assign(new Error('An index run is already in progress.'), { code: 'busy' });
       },
     });
@@ -247,7 +248,7 @@ describe('registerIpc', () => {
       ok: false,
       error: { code: 'busy', message: 'An index run is already in progress.' },
     });
-    const { d: d2 } = deps({ core: async () => Promise.reject(new TypeError('boom')) });
+    const { d: d2 } = deps({ library: async () => Promise.reject(new TypeError('boom')) });
     expect(await handleCall(d2, 'library:status', trusted(), {})).toMatchObject({ ok: false, error: { code: 'internal', message: 'boom' } });
   });
 });

@@ -2,9 +2,10 @@
 // the argument with the shared schema before anything else runs. Desktop-only calls are answered here in
 // main; the rest go to the library process. Electron is injected, so the binding is unit-tested under Node.
 import type { IpcMainEvent, IpcMainInvokeEvent } from 'electron';
-import { parseArgs, calls, type CallName } from '../../shared/api.js';
-import { CALL_NAMES, DRAG_START_CHANNEL, PHOTO_ID_RE, callChannel, type IpcEnvelope } from './ipc-channels.js';
-import { toErrorData } from './rpc.js';
+import { parseArgs, type CallName } from '../../shared/api.js';
+import { CALL_NAMES, isDesktopCall, isPhotoId } from '../../shared/contract.js';
+import { DRAG_START_CHANNEL, callChannel, type IpcEnvelope } from '../../shared/ipc-channels.js';
+import { toErrorData } from '../service/rpc.js';
 import { isTrustedSender, type SenderEventLike } from './security.js';
 
 export interface IpcMainLike {
@@ -18,7 +19,7 @@ export interface IpcBindingDeps {
   ipcMain: IpcMainLike;
   trustedOrigins: readonly string[];
   /** Answers a non-desktop call (the library process). `args` are already validated. */
-  core(name: CallName, args: unknown): Promise<unknown>;
+  library(name: CallName, args: unknown): Promise<unknown>;
   /** Answers a desktop-only call in main. */
   desktop(name: CallName, args: unknown, event: IpcMainInvokeEvent): Promise<unknown>;
   /** Starts dragging a photo out of the window (event.sender.startDrag). */
@@ -45,7 +46,7 @@ export async function handleCall(deps: IpcBindingDeps, name: CallName, event: Ip
     return { ok: false, error: toErrorData(err) };
   }
   try {
-    const value = calls[name].desktopOnly ? await deps.desktop(name, args, event) : await deps.core(name, args);
+    const value = isDesktopCall(name) ? await deps.desktop(name, args, event) : await deps.library(name, args);
     deps.onResult?.(name, value);
     return { ok: true, value };
   } catch (err) {
@@ -63,7 +64,7 @@ export function registerIpc(deps: IpcBindingDeps): () => void {
       deps.log?.('refused drag-start from an untrusted frame');
       return;
     }
-    if (typeof id !== 'string' || !PHOTO_ID_RE.test(id)) return;
+    if (!isPhotoId(id)) return;
     deps.startDrag(event, id);
   };
   deps.ipcMain.on(DRAG_START_CHANNEL, onDrag as (event: IpcMainEvent, ...args: unknown[]) => void);

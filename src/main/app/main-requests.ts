@@ -1,34 +1,14 @@
 // What the library process may ask of main: today only moving a photo to the OS trash (shell.trashItem exists
 // in main, not in a utility process). Main does not take the path on trust: path-guard and a content sniff decide.
 // Node only (shell.trashItem is injected), so the round trip is tested without Electron.
-import { lstat, open } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { ApiError } from '../../shared/api.js';
-import { sniffImageFormat } from '../core/decode/sniff.js';
-import { isPlausibleAbsolutePath, resolveInsideRoots } from './path-guard.js';
+import { ApiError } from '../../shared/contract.js';
+import { isImageFile } from '../service/image-file.js';
+import { TRASH_METHOD, type TrashRequest } from '../service/library-rpc.js';
+import { isPlausibleAbsolutePath, resolveInsideRoots } from '../service/path-guard.js';
 
-/** Library process → main: { file, allowed } → { trashed: true }. */
-export const TRASH_METHOD = 'main:trash';
-
-export interface TrashRequest {
-  /** The photo's path as the library records it. */
-  file: string;
-  /** The library folder(s) the library process vouches it lies in. */
-  allowed: string[];
-}
-
-/** True when the file's first bytes are those of an image format the engine reads. */
-export async function isImageFile(file: string): Promise<boolean> {
-  const fh = await open(file, 'r').catch(() => null);
-  if (!fh) return false;
-  try {
-    const head = Buffer.alloc(64);
-    const { bytesRead } = await fh.read(head, 0, 64, 0);
-    return sniffImageFormat(head.subarray(0, bytesRead)) !== null;
-  } finally {
-    await fh.close();
-  }
-}
+export { isImageFile, TRASH_METHOD, type TrashRequest };
 
 /**
  * Moves one photo to the trash when it is an image file whose path and real location both lie inside `allowed`.
@@ -56,7 +36,7 @@ export interface MainRequestDeps {
   log?(line: string): void;
 }
 
-/** The handler main serves to the library process (see CoreHostOptions.serve). */
+/** The handler main serves to the library process (see LibraryProcessHostOptions.serve). */
 export function createMainRequestHandler(deps: MainRequestDeps): (method: string, args: unknown) => Promise<unknown> {
   return async (method, args) => {
     if (method === TRASH_METHOD) {

@@ -1,7 +1,7 @@
 // The application menu in zh-CN and en with the usual shortcuts. A pure template builder (electron types
 // only), so the labels and accelerators are unit-tested; shell.ts turns it into a Menu.
 import type { MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand } from './ipc-channels.js';
+import type { MenuCommand } from '../../shared/contract.js';
 
 export type MenuLanguage = 'zh-CN' | 'en';
 

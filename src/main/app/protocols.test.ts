@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAppProtocolHandler, safeSegments } from './app-protocol.js';
 import { createMediaProtocolHandler, parseMediaUrl, type MediaKind } from './media-protocol.js';
-import { APP_ORIGIN, contentSecurityPolicy } from './security.js';
+import { contentSecurityPolicy } from '../service/csp.js';
+import { APP_ORIGIN } from './security.js';
 
 // Smallest valid headers for the formats the handler sniffs.
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
@@ -132,19 +133,20 @@ describe('soutu-media:// handler', () => {
     const r = await handle(req(`soutu-media://full/${ID.tiff}`));
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('image/jpeg');
-    expect(displayJpeg).toHaveBeenCalledWith(ID.tiff);
+    expect(displayJpeg).toHaveBeenCalledWith(ID.tiff, path.join(roots[0], 'scan.tif'));
   });
+  // Outside the allowed folders is 403 (as in serve, through the same handler); gone or not an image is 404.
   const refused: [string, string, number[]][] = [
-    ['a database row pointing outside every root', `soutu-media://full/${ID.outside}`, [404]],
-    ['a thumbnail row pointing outside the thumbs folder', `soutu-media://thumb/${ID.outside}`, [404]],
-    ['a file in a sibling folder sharing the prefix', `soutu-media://full/${ID.sibling}`, [404]],
+    ['a database row pointing outside every root', `soutu-media://full/${ID.outside}`, [403]],
+    ['a thumbnail row pointing outside the thumbs folder', `soutu-media://thumb/${ID.outside}`, [403]],
+    ['a file in a sibling folder sharing the prefix', `soutu-media://full/${ID.sibling}`, [403]],
     ['a text file named .jpg', `soutu-media://full/${ID.notImage}`, [404]],
     ['an unknown id', 'soutu-media://full/ffffffffffffffff', [404]],
     ['a photo without a full path', `soutu-media://full/${ID.thumbOnly}`, [404]],
     ['encoded traversal', 'soutu-media://full/%2e%2e%2f%2e%2e%2fsecret.jpg', [400]],
     ['plain traversal', 'soutu-media://full/../../secret.jpg', [400]],
   ];
-  if (process.platform !== 'win32') refused.push(['a symlink inside a root that escapes it', `soutu-media://full/${ID.linkOut}`, [404]]);
+  if (process.platform !== 'win32') refused.push(['a symlink inside a root that escapes it', `soutu-media://full/${ID.linkOut}`, [403]]);
   for (const [what, url, codes] of refused) {
     it(`refuses ${what}`, async () => {
       const { handle } = mediaHandler();
@@ -161,13 +163,13 @@ describe('soutu-media:// handler', () => {
     expect(locate).not.toHaveBeenCalled();
   });
   it('says 503 when the library process is down', async () => {
-    const handle = createMediaProtocolHandler({ locate: () => Promise.reject(new Error('gone')), trustedOrigins: [APP_ORIGIN] });
+    const handle = createMediaProtocolHandler({ locate: () => Promise.reject(new Error('gone')), displayJpeg: async () => null, trustedOrigins: [APP_ORIGIN] });
     expect((await handle(req(`soutu-media://full/${ID.ok}`))).status).toBe(503);
   });
 });
 
 describe('app:// handler', () => {
-  const csp = contentSecurityPolicy();
+  const csp = contentSecurityPolicy({ mediaScheme: 'soutu-media' });
   const handler = () => createAppProtocolHandler({ root: path.join(tmp, 'renderer'), csp });
   it('serves index.html with the CSP and assets with their type', async () => {
     const h = handler();

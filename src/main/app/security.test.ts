@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { APP_ORIGIN, contentSecurityPolicy, denyAllPermissions, hardenWebContents, isExternalLink, originOf } from './security.js';
+import { APP_ORIGIN, denyAllPermissions, desktopCsp, hardenWebContents, isExternalLink, originOf } from './security.js';
 
 describe('originOf', () => {
   it('handles custom standard schemes like Chromium does', () => {
@@ -13,23 +13,14 @@ describe('originOf', () => {
   });
 });
 
-describe('CSP', () => {
-  const csp = contentSecurityPolicy();
-  it('allows no inline or eval script and nothing remote', () => {
-    const script = csp.split('; ').find((d) => d.startsWith('script-src'))!;
-    expect(script).toBe("script-src 'self'");
-    expect(csp).toContain("default-src 'none'");
-    expect(csp).toContain("object-src 'none'");
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).toContain("base-uri 'none'");
-    expect(csp).not.toMatch(/unsafe-eval|https?:|\*/);
+describe('desktop CSP', () => {
+  it('adds the media protocol to images and connections, and the dev server only when given', () => {
+    const csp = desktopCsp();
     expect(csp).toMatch(/img-src [^;]*soutu-media:/);
-  });
-  it('allows inline style attributes only, never inline <style> elements', () => {
-    const directives = csp.split('; ');
-    expect(directives).toContain("style-src 'self'");
-    expect(directives).toContain("style-src-attr 'unsafe-inline'");
-    expect(directives.filter((d) => d.includes('unsafe-inline'))).toEqual(["style-src-attr 'unsafe-inline'"]);
+    expect(csp).toMatch(/connect-src 'self' soutu-media:(;|$)/);
+    const dev = desktopCsp('http://localhost:5173/index.html');
+    expect(dev).toContain("connect-src 'self' soutu-media: http://localhost:5173 ws://localhost:5173");
+    expect(dev).toContain("style-src 'self' 'unsafe-inline'");
   });
 });
 

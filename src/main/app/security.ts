@@ -1,12 +1,20 @@
-// The Electron security checklist in one place: who may talk to main (sender check), the renderer's CSP, and
-// the guards every web contents gets (no navigation, no new windows, no webviews, no permissions).
-// Electron objects are passed in (types only here), so vitest loads this module under plain Node.
+// The Electron security checklist in one place: who may talk to main (sender check), the renderer's CSP (built
+// by service/csp.ts for both shells), and the guards every web contents gets (no navigation, no new windows, no
+// webviews, no permissions). Electron objects are passed in (types only here), so vitest loads this under Node.
 import type { Event as ElectronEvent, HandlerDetails, Session, WebContents, WindowOpenHandlerResponse } from 'electron';
+import { MEDIA_SCHEME } from '../../shared/contract.js';
+import { contentSecurityPolicy } from '../service/csp.js';
 
+export { MEDIA_SCHEME };
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'soutu';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
-export const MEDIA_SCHEME = 'soutu-media';
+
+/** The desktop window's CSP: the shared one plus the media protocol; in development, the dev server too. */
+export function desktopCsp(devServerUrl?: string): string {
+  const dev = devServerUrl ? originOf(devServerUrl) : null;
+  return contentSecurityPolicy({ mediaScheme: MEDIA_SCHEME, devServerOrigins: dev ? [dev] : undefined });
+}
 
 /**
  * Origin of a URL as Chromium sees it, for custom standard schemes too (Node's URL says "null" for those).
@@ -57,32 +65,6 @@ export function trustedOrigins(opts: { isPackaged: boolean; devServerUrl?: strin
     if (dev && /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(dev)) out.push(dev);
   }
   return out;
-}
-
-/**
- * The renderer's Content-Security-Policy. Scripts only from the app itself (no inline, no eval); images from
- * the app, the media protocol and data:/blob: (pasted or dropped query images); style sheets only from the app,
- * inline style *attributes* allowed (Svelte's style: directives and the virtual grid's positions write them, and
- * they cannot run script), inline <style> elements not; nothing may be framed, posted or fetched from elsewhere.
- */
-export function contentSecurityPolicy(extraConnect: readonly string[] = []): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "style-src-attr 'unsafe-inline'",
-    `img-src 'self' ${MEDIA_SCHEME}: data: blob:`,
-    "font-src 'self' data:",
-    `connect-src 'self' ${MEDIA_SCHEME}:${extraConnect.length ? ' ' + extraConnect.join(' ') : ''}`,
-    "media-src 'none'",
-    "object-src 'none'",
-    "frame-src 'none'",
-    "worker-src 'self' blob:",
-    "manifest-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
 }
 
 /** True for links the app may hand to the system browser (help pages, model cards): plain http(s) only. */

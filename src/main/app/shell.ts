@@ -1,6 +1,7 @@
 // The Electron shell: the window, the app:// and soutu-media:// protocols, IPC, the menu, drag-out and the
-// native dialogs, all translating between Electron and the library process (core-host.ts). Lifecycle (single
-// instance, ready, quit) stays in src/main/index.ts.
+// native dialogs, all translating between Electron and the library process (library-process-host.ts), which
+// answers the contract through the shared service layer. Lifecycle (single instance, ready, quit) stays in
+// src/main/index.ts.
 import {
   app,
   BrowserWindow,
@@ -17,31 +18,24 @@ import {
   type IpcMainEvent,
   type IpcMainInvokeEvent,
 } from 'electron';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type CallName, type Settings } from '../../shared/api.js';
-import libraryProcessPath from './library-process?modulePath';
+import { isKnownEvent, type MenuCommand } from '../../shared/contract.js';
+import { eventChannel } from '../../shared/ipc-channels.js';
+import type { MediaLocation } from '../service/contract-service.js';
+import { LIBRARY_METHODS } from '../service/library-rpc.js';
+import { resolveInsideRoots } from '../service/path-guard.js';
+import libraryProcessPath from '../utility/library-process?modulePath';
 import { createAppProtocolHandler } from './app-protocol.js';
-import { CoreHost, type ChildLike } from './core-host.js';
-import type { MediaLocation } from './core-service.js';
-import { eventChannel, isKnownEvent, type MenuCommand } from './ipc-channels.js';
 import { registerIpc } from './ipc.js';
+import { LibraryProcessHost, type ChildLike } from './library-process-host.js';
 import { createMainRequestHandler, isImageFile } from './main-requests.js';
 import { createMediaProtocolHandler, type MediaKind } from './media-protocol.js';
 import { buildMenuTemplate, menuLanguage, type MenuLanguage } from './menu.js';
-import { resolveInsideRoots } from './path-guard.js';
-import {
-  APP_ORIGIN,
-  APP_SCHEME,
-  MEDIA_SCHEME,
-  contentSecurityPolicy,
-  denyAllPermissions,
-  hardenWebContents,
-  originOf,
-  trustedOrigins,
-} from './security.js';
-import { loadWindowState, MIN_SIZE, type WindowState } from './window-state.js';
+import { APP_ORIGIN, APP_SCHEME, MEDIA_SCHEME, denyAllPermissions, desktopCsp, hardenWebContents, originOf, trustedOrigins } from './security.js';
+import { loadWindowState, MIN_SIZE, saveWindowState, type WindowState } from './window-state.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WEBSITE = 'https://github.com/soutu-app/soutu';
@@ -93,8 +87,8 @@ export function shellPaths(): ShellPaths {
 }
 
 export interface Shell {
-  core: CoreHost;
-  /** Sends a library-process event to the UI (wire CoreHost's onEvent here). */
+  library: LibraryProcessHost;
+  /** Sends a library-process event to the UI (wire LibraryProcessHost's onEvent here). */
   forwardEvent(event: string, payload: unknown): void;
   window(): BrowserWindow | null;
   /** Shows (or re-creates) the main window, e.g. for a second instance or the macOS dock. */
@@ -103,8 +97,8 @@ export interface Shell {
 }
 
 /** Starts the library process. Call once the app is ready; events go to the windows through `shell`. */
-export function createCore(paths: ShellPaths, onEvent: (event: string, payload: unknown) => void): CoreHost {
-  const host = new CoreHost({
+export function startLibraryProcess(paths: ShellPaths, onEvent: (event: string, payload: unknown) => void): LibraryProcessHost {
+  const host = new LibraryProcessHost({
     fork: () =>
       utilityProcess.fork(libraryProcessPath, [], { serviceName: 'Soutu Library', stdio: 'inherit' }) as unknown as ChildLike,
     init: { libraryDir: paths.libraryDir, modelsDir: paths.modelsDir, systemLanguage: app.getLocale() },
@@ -124,10 +118,10 @@ export function createCore(paths: ShellPaths, onEvent: (event: string, payload: 
   return host;
 }
 
-export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Shell> {
+export async function createShell(paths: ShellPaths, library: LibraryProcessHost): Promise<Shell> {
   const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
   const origins = trustedOrigins({ isPackaged: app.isPackaged, devServerUrl: devUrl });
-  const csp = contentSecurityPolicy();
+  const csp = desktopCsp();
   const isTrustedUrl = (url: string) => {
     const o = originOf(url);
     return o !== null && origins.includes(o);
@@ -139,23 +133,26 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, { trustedOrigins: origins, openExternal: (u) => void shell.openExternal(u), log }));
   denyAllPermissions(session.defaultSession, log);
   if (devUrl) {
-    // The dev server's pages get the same CSP (plus its HMR socket); app:// pages get it from the protocol.
+    // The dev server's pages get the development CSP (Vite's <style> tags and HMR socket); app:// pages get the
+    // production one from the protocol.
     const devOrigin = originOf(devUrl)!;
-    const devCsp = contentSecurityPolicy([devOrigin, devOrigin.replace(/^http/, 'ws')]);
+    const devCsp = desktopCsp(devUrl);
     session.defaultSession.webRequest.onHeadersReceived({ urls: [`${devOrigin}/*`] }, (details, cb) => {
       cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [devCsp] } });
     });
   }
 
   // ---- protocols ----
-  const locate = async (id: string, kind: MediaKind) => (await core.request('internal:locate', { id, kind }, { timeoutMs: 15_000 })) as MediaLocation | null;
+  const locate = async (id: string, kind: MediaKind) => (await library.request(LIBRARY_METHODS.locate, { id, kind }, { timeoutMs: 15_000 })) as MediaLocation | null;
   protocol.handle(APP_SCHEME, createAppProtocolHandler({ root: paths.rendererDir, csp }));
   protocol.handle(
     MEDIA_SCHEME,
     createMediaProtocolHandler({
       locate,
-      displayJpeg: async (id) => (await core.request('internal:displayJpeg', { id }, { timeoutMs: 60_000 })) as Uint8Array | null,
+      // sharp and the HEIC decoder live in the library process: it converts (display-image.ts) and sends the JPEG.
+      displayJpeg: async (id) => (await library.request(LIBRARY_METHODS.displayJpeg, { id }, { timeoutMs: 60_000 })) as Uint8Array | null,
       trustedOrigins: origins,
+      log,
     }),
   );
 
@@ -215,7 +212,7 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
   const startDrag = (event: IpcMainEvent, id: string) => {
     const sender = event.sender;
     void (async () => {
-      const item = (await core.request('internal:dragItem', { id }, { timeoutMs: 5000 })) as (MediaLocation & { icon: Uint8Array | null }) | null;
+      const item = (await library.request(LIBRARY_METHODS.dragItem, { id }, { timeoutMs: 5000 })) as (MediaLocation & { icon: Uint8Array | null }) | null;
       if (!item || sender.isDestroyed()) return;
       const file = await resolveInsideRoots(item.file, item.allowed);
       if (!file) return;
@@ -228,7 +225,7 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
   const unregisterIpc = registerIpc({
     ipcMain,
     trustedOrigins: origins,
-    core: (name, args) => core.request(name, args),
+    library: (name, args) => library.request(name, args),
     desktop,
     startDrag,
     onResult: (name, value) => {
@@ -238,12 +235,14 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
   });
 
   // ---- menu ----
+  // Both calls answer at once, even on the first run while the model downloads: the library process queues
+  // the folder and indexes it when the model is ready (the window shows the download's progress meanwhile).
   const addFolderFromMenu = async () => {
     try {
       const folder = await pickFolder(win);
       if (!folder) return;
-      await core.request('roots:add', parseArgs('roots:add', { path: folder }));
-      await core.request('index:start', parseArgs('index:start', { roots: [folder] }));
+      await library.request('roots:add', parseArgs('roots:add', { path: folder }));
+      await library.request('index:start', parseArgs('index:start', { roots: [folder] }));
       command('open-folders');
     } catch (err) {
       forwardEvent('app:warning', { message: (err as Error).message });
@@ -265,7 +264,7 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
   }
   app.setAboutPanelOptions({ applicationName: 'Soutu (搜图)', applicationVersion: app.getVersion(), website: WEBSITE });
   installMenu();
-  core.request('settings:get').then((s) => applySettings(s as Settings), (err: unknown) => log(`settings: ${(err as Error).message}`));
+  library.request('settings:get').then((s) => applySettings(s as Settings), (err: unknown) => log(`settings: ${(err as Error).message}`));
 
   // ---- the window ----
   let saveTimer: ReturnType<typeof setTimeout> | null = null;
@@ -273,13 +272,13 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
     const b = w.getNormalBounds();
     return { x: b.x, y: b.y, width: b.width, height: b.height, maximized: w.isMaximized(), fullScreen: w.isFullScreen() };
   };
+  // The last save in flight, awaited by close() so quitting does not cut it short.
+  let saving: Promise<void> = Promise.resolve();
   const saveState = (w: BrowserWindow) => {
-    try {
-      mkdirSync(path.dirname(paths.windowStateFile), { recursive: true });
-      writeFileSync(paths.windowStateFile, JSON.stringify(currentState(w), null, 2) + '\n');
-    } catch (err) {
-      log(`could not save the window state: ${(err as Error).message}`);
-    }
+    const state = currentState(w);
+    saving = saving
+      .then(() => saveWindowState(paths.windowStateFile, state))
+      .catch((err: unknown) => log(`could not save the window state: ${(err as Error).message}`));
   };
 
   async function createWindow(): Promise<BrowserWindow> {
@@ -341,7 +340,7 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
   win = await createWindow();
 
   return {
-    core,
+    library,
     forwardEvent,
     window: () => win,
     async focus() {
@@ -352,7 +351,8 @@ export async function createShell(paths: ShellPaths, core: CoreHost): Promise<Sh
     },
     async close() {
       unregisterIpc();
-      await core.close();
+      await saving;
+      await library.close();
     },
   };
 }

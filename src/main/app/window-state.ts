@@ -1,7 +1,7 @@
 // The window's size, position and maximised state, remembered in userData/window-state.json. Pure apart from
 // the file: a saved position on a display that is gone (unplugged monitor) falls back to a centred window.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeJsonAtomically } from '../core/index.js';
 
 export interface Rect {
   x: number;
@@ -62,9 +62,7 @@ export async function loadWindowState(file: string, workAreas: Rect[]): Promise<
   return sanitizeWindowState(raw, workAreas);
 }
 
+/** Written through the one atomic writer: a crash mid-write leaves the old state, never half a file. */
 export async function saveWindowState(file: string, state: WindowState): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(state, null, 2) + '\n');
-  await rename(tmp, file);
+  await writeJsonAtomically(file, state, { durable: false });
 }

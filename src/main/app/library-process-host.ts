@@ -1,9 +1,9 @@
 // Main-process side of the library process: starts it (utilityProcess in the app; any fork in tests), sends
-// requests over rpc.ts, forwards its events, answers its few requests of main (serve), and restarts it a few
-// times if it dies so the window stays usable.
-import { ApiError } from '../../shared/api.js';
-import { createRpcClient, serveRpc, type PortLike, type RpcClient, type RpcServer } from './rpc.js';
-import type { LibraryProcessInit } from './library-process.js';
+// requests over the rpc protocol, forwards its events, answers its few requests of main (serve), and restarts it
+// a few times if it dies so the window stays usable.
+import { ApiError } from '../../shared/contract.js';
+import { LIBRARY_METHODS, type LibraryProcessInit } from '../service/library-rpc.js';
+import { createRpcClient, serveRpc, type PortLike, type RpcClient, type RpcServer } from '../service/rpc.js';
 
 /** The part of Electron's UtilityProcess used here. */
 export interface ChildLike {
@@ -14,7 +14,7 @@ export interface ChildLike {
   kill(): boolean;
 }
 
-export interface CoreHostOptions {
+export interface LibraryProcessHostOptions {
   fork(): ChildLike;
   init: LibraryProcessInit;
   onEvent(event: string, payload: unknown): void;
@@ -29,7 +29,7 @@ export interface CoreHostOptions {
   startTimeoutMs?: number;
 }
 
-export class CoreHost {
+export class LibraryProcessHost {
   private child: ChildLike | null = null;
   private client: RpcClient | null = null;
   private server: RpcServer | null = null;
@@ -38,7 +38,7 @@ export class CoreHost {
   private closing = false;
   private exited: Promise<void> = Promise.resolve();
 
-  constructor(private readonly opts: CoreHostOptions) {}
+  constructor(private readonly opts: LibraryProcessHostOptions) {}
 
   start(): void {
     if (this.closing || this.child) return;
@@ -112,7 +112,7 @@ export class CoreHost {
     if (!child) return;
     const client = this.client;
     const done = this.exited;
-    const polite = client ? client.request('internal:close', undefined, { timeoutMs }).catch(() => {}) : Promise.resolve();
+    const polite = client ? client.request(LIBRARY_METHODS.close, undefined, { timeoutMs }).catch(() => {}) : Promise.resolve();
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref?.());
     const result = await Promise.race([polite.then(() => done), timeout]);
     if (result === 'timeout') child.kill();

@@ -1,9 +1,9 @@
-// Runs index requests from the UI inside the serving process: one run at a time, cancellable and pausable,
+// Runs index requests from the UI (desktop library process and serve alike): one run at a time, cancellable and pausable,
 // with the last report and progress kept so a tab that connects mid-run (or after) can show where things stand.
 // Pausing stops after the current batch (everything written so far stays); resuming runs the same folders
 // again, which skips the photos already done, so it carries on where it stopped.
-import type { Library } from '../main/core/library/library.js';
-import type { IndexProgress, IndexReport } from '../shared/types.js';
+import type { Library } from '../core/index.js';
+import type { IndexProgress, IndexReport } from '../../shared/types.js';
 
 export interface IndexRunnerEvents {
   onDone(report: IndexReport): void;

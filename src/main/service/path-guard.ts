@@ -1,5 +1,6 @@
-// Decides whether a file may be served, opened or dragged: only files whose real location (symlinks resolved)
-// lies inside one of the indexed roots. Pure Node (no electron), so the HTTP server and the tests can use it too.
+// Decides whether a file may be served, opened, dragged or trashed: only files whose path as given and whose real
+// location (symlinks resolved) both lie inside one of the allowed folders. The one containment check of every
+// shell: `isInside` has one meaning everywhere (the folder itself or anything below it, segment by segment).
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -37,8 +38,11 @@ export function isPlausibleAbsolutePath(p: unknown, platform: PathPlatform = hos
   return true;
 }
 
-/** True when `child` is `parent` or below it, comparing normalised paths segment by segment (no file system). */
-export function isLexicallyInside(child: string, parent: string, platform: PathPlatform = hostPlatform()): boolean {
+/**
+ * True when `child` is `parent` or below it, comparing normalised paths segment by segment (no file system):
+ * `/data/photos2` is not inside `/data/photos`, `/data/photos/..hidden` is.
+ */
+export function isInside(child: string, parent: string, platform: PathPlatform = hostPlatform()): boolean {
   const P = impl(platform);
   const rel = P.relative(P.resolve(parent), P.resolve(child));
   if (rel === '') return true;
@@ -52,33 +56,41 @@ export interface GuardOptions {
   requireFile?: boolean;
 }
 
+/** Why a file is refused: it lies (or its link leads) outside the allowed folders, or it is not there. */
+export type Refusal = 'forbidden' | 'not-found';
+
+export type Guarded = { ok: true; path: string } | { ok: false; why: Refusal };
+
 /**
- * Returns the real path of `file` when both the path as given and its real location (after symlinks) lie inside
- * one of `roots` (each compared by its own real path), else null. Serve/open the returned path, not `file`.
+ * The real path of `file` when both the path as given and its real location (after symlinks) lie inside one of
+ * `roots` (each compared by its own real path). 'forbidden' when either lies outside (or the path is malformed),
+ * 'not-found' when it does not exist, is a dangling or looping link, or (by default) is not a regular file.
+ * Serve and open the returned path, never `file`.
  */
-export async function resolveInsideRoots(file: unknown, roots: readonly unknown[], opts: GuardOptions = {}): Promise<string | null> {
+export async function guardPath(file: unknown, roots: readonly unknown[], opts: GuardOptions = {}): Promise<Guarded> {
   const platform = hostPlatform();
-  if (!isPlausibleAbsolutePath(file, platform)) return null;
+  if (!isPlausibleAbsolutePath(file, platform)) return { ok: false, why: 'forbidden' };
   const okRoots = roots.filter((r): r is string => isPlausibleAbsolutePath(r, platform));
-  if (okRoots.length === 0) return null;
   const lexical = path.resolve(file);
-  if (!okRoots.some((r) => isLexicallyInside(lexical, r, platform))) return null;
+  if (!okRoots.some((r) => isInside(lexical, r, platform))) return { ok: false, why: 'forbidden' };
   let real: string;
   try {
     real = await realpath(lexical);
   } catch {
-    return null; // missing, a dangling or looping link, or unreadable
+    return { ok: false, why: 'not-found' };
   }
+  // Any allowed folder may hold the real file (a link from one root into another is fine).
   const realRoots = await Promise.all(okRoots.map((r) => realpath(r).catch(() => null)));
-  if (!realRoots.some((r) => r !== null && isLexicallyInside(real, r, platform))) return null;
+  if (!realRoots.some((r) => r !== null && isInside(real, r, platform))) return { ok: false, why: 'forbidden' };
   if (opts.requireFile !== false) {
     const st = await stat(real).catch(() => null);
-    if (!st?.isFile()) return null;
+    if (!st?.isFile()) return { ok: false, why: 'not-found' };
   }
-  return real;
+  return { ok: true, path: real };
 }
 
-/** True when `file` exists and its real location is inside one of `roots` (see resolveInsideRoots). */
-export async function isPathInsideRoots(file: unknown, roots: readonly unknown[], opts: GuardOptions = {}): Promise<boolean> {
-  return (await resolveInsideRoots(file, roots, opts)) !== null;
+/** guardPath's real path, or null for any refusal. */
+export async function resolveInsideRoots(file: unknown, roots: readonly unknown[], opts: GuardOptions = {}): Promise<string | null> {
+  const r = await guardPath(file, roots, opts);
+  return r.ok ? r.path : null;
 }

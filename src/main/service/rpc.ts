@@ -1,8 +1,10 @@
-// A small request/response + event protocol over a message port (utilityProcess ↔ main). Pure: the port is
-// anything with postMessage and a message subscription, so tests drive it with an in-memory pair.
-import { ApiError } from '../../shared/api.js';
+// A small request/response + event protocol over a message port (the desktop's main process ↔ its library
+// process). Pure: the port is anything with postMessage and a message subscription, so tests drive it with an
+// in-memory pair. The message shapes ({kind:'req'|'res'|'event'}, plus 'init'/'ready' in library-rpc.ts) are
+// fixed: the packaging test drives the built library process with exactly these.
+import { ApiError, isApiErrorCode, type ApiErrorCode } from '../../shared/contract.js';
 
-export type ErrorCode = ApiError['code'];
+export type ErrorCode = ApiErrorCode;
 
 export type RpcMessage =
   | { kind: 'req'; id: number; method: string; args: unknown }
@@ -16,8 +18,6 @@ export interface PortLike {
   onMessage(listener: (message: unknown) => void): () => void;
 }
 
-const ERROR_CODES: readonly ErrorCode[] = ['bad-request', 'not-found', 'forbidden', 'unsupported', 'busy', 'internal'];
-
 function isRpcMessage(m: unknown): m is RpcMessage {
   if (typeof m !== 'object' || m === null) return false;
   const k = (m as { kind?: unknown }).kind;
@@ -29,7 +29,7 @@ export function toErrorData(err: unknown): { code: ErrorCode; message: string } 
   if (err instanceof ApiError) return { code: err.code, message: err.message };
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
-  return { code: ERROR_CODES.includes(code as ErrorCode) ? (code as ErrorCode) : 'internal', message: message.slice(0, 2000) };
+  return { code: isApiErrorCode(code) ? code : 'internal', message: message.slice(0, 2000) };
 }
 
 export interface RpcClient {
@@ -57,7 +57,7 @@ export function createRpcClient(port: PortLike): RpcClient {
     waiting.delete(m.id);
     if (w.timer) clearTimeout(w.timer);
     if (m.ok) w.resolve(m.value);
-    else w.reject(new ApiError(ERROR_CODES.includes(m.error.code) ? m.error.code : 'internal', m.error.message));
+    else w.reject(new ApiError(isApiErrorCode(m.error.code) ? m.error.code : 'internal', m.error.message));
   });
   return {
     request(method, args, opts = {}) {

@@ -7,22 +7,22 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayloads, Settings } from '../../shared/api.js';
 import type { DuplicateGroup, IndexReport, LibraryStatus, PhotoInfo, SearchHit } from '../../shared/types.js';
-import { Library } from '../core/library/library.js';
+import { createMainRequestHandler } from '../app/main-requests.js';
+import { createMediaProtocolHandler } from '../app/media-protocol.js';
+import { APP_ORIGIN } from '../app/security.js';
+import { Library } from '../core/index.js';
 import { writeColourImages } from '../core/testing/fixtures.js';
 import { makeTestModel } from '../core/testing/test-models.js';
-import type { MediaLocation } from './core-service.js';
-import { startLibraryProcess } from './library-process.js';
-import { createMainRequestHandler } from './main-requests.js';
-import { createMediaProtocolHandler } from './media-protocol.js';
-import { createRpcClient, memoryPortPair, serveRpc, type RpcClient } from './rpc.js';
-import { APP_ORIGIN } from './security.js';
+import type { MediaLocation } from '../service/contract-service.js';
+import { createRpcClient, memoryPortPair, serveRpc, type RpcClient } from '../service/rpc.js';
+import { serveLibraryProcess } from './library-process.js';
 
 let tmp: string;
 let photos: string;
 let trashDir: string;
 const trashed: string[] = [];
 let client: RpcClient;
-let service: ReturnType<typeof startLibraryProcess>['service'];
+let service: ReturnType<typeof serveLibraryProcess>['service'];
 const events: [string, unknown][] = [];
 
 function nextEvent<E extends keyof EventPayloads>(name: E, timeoutMs = 60_000): Promise<EventPayloads[E]> {
@@ -68,7 +68,7 @@ beforeAll(async () => {
       },
     }),
   );
-  ({ service } = startLibraryProcess(processSide, { libraryDir, modelsDir: path.join(tmp, 'models'), systemLanguage: 'zh-CN' }));
+  ({ service } = serveLibraryProcess(processSide, { libraryDir, modelsDir: path.join(tmp, 'models'), systemLanguage: 'zh-CN' }, { exit: () => {} }));
 }, 120_000);
 
 afterAll(async () => {

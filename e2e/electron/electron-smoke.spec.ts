@@ -2,87 +2,78 @@
 // holding a library indexed with the toy-color model, then checks that it starts, that a search through the
 // real UI finds the red photo first, and that the window is locked down (isolation, sandbox, no Node, no
 // navigation, no foreign media). Where the Electron binary is absent it FAILS, unless SOUTU_ELECTRON_SMOKE=skip
-// says this environment cannot have one; then it prints a SKIPPED line naming that setting.
-// Run: npm run test:electron (tsx e2e/electron-smoke.ts). Screenshots go to artifacts/electron/.
+// says this environment cannot have one; then it is skipped with a printed reason naming that setting.
+// Run: npm run test:electron (playwright test --project electron). Screenshots go to artifacts/electron/.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { electronInstall } from '../scripts/electron-app.mjs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { _electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ARTIFACTS = path.join(REPO_ROOT, 'artifacts', 'electron');
 
-function log(line: string): void {
-  process.stdout.write(line + '\n');
+interface ElectronAppModule {
+  electronInstall(fromDir: string): { exe: string; installed: boolean };
 }
 
 /**
- * The Electron executable: SOUTU_ELECTRON, or the one `npm run app` fetched into node_modules/electron (found
- * as the launcher finds it, without requiring the package, which would start a download).
+ * The Electron executable: SOUTU_ELECTRON, or the one `npm run app` fetched into node_modules/electron (found as
+ * the launcher finds it, scripts/electron-app.mjs, without requiring the package, which would start a download).
  */
-export function electronExecutable(): { path: string } | { missing: string } {
+export async function electronExecutable(): Promise<{ path: string } | { missing: string }> {
   if (process.env.SOUTU_ELECTRON) {
     return existsSync(process.env.SOUTU_ELECTRON) ? { path: process.env.SOUTU_ELECTRON } : { missing: `SOUTU_ELECTRON=${process.env.SOUTU_ELECTRON} does not exist` };
   }
-  const found = electronInstall(REPO_ROOT);
+  const launcher = (await import(pathToFileURL(path.join(REPO_ROOT, 'scripts', 'electron-app.mjs')).href)) as ElectronAppModule;
+  const found = launcher.electronInstall(REPO_ROOT);
   return found.installed ? { path: found.exe } : { missing: 'node_modules/electron has no binary (run `npm run app` once to fetch it, or set SOUTU_ELECTRON)' };
 }
 
-const results: { name: string; ok: boolean; error?: string }[] = [];
-
-async function step(name: string, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    log(`  ✓ ${name}`);
-  } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n').slice(0, 6).join('\n    ') : String(err);
-    results.push({ name, ok: false, error: msg });
-    log(`  ✗ ${name}\n    ${msg}`);
-  }
+/** Runs a check and records its failure without stopping the others (each failure fails the test at the end). */
+async function check(name: string, fn: () => Promise<void>): Promise<void> {
+  await test.step(name, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      expect.soft(err instanceof Error ? err.message.split('\n').slice(0, 6).join('\n') : String(err), name).toBe('');
+    }
+  });
 }
 
-function assert(cond: unknown, message: string): asserts cond {
-  if (!cond) throw new Error(message);
-}
+test.describe.configure({ timeout: 300_000 });
 
-async function main(): Promise<number> {
-  const exe = electronExecutable();
+test('the real Electron app starts, searches and is locked down', async () => {
+  const exe = await electronExecutable();
   if ('missing' in exe) {
     // Only an explicit setting may turn a missing binary into a skip; CI that expects Electron fails here.
     if (process.env.SOUTU_ELECTRON_SMOKE === 'skip') {
-      log(`SKIPPED (SOUTU_ELECTRON_SMOKE=skip): ${exe.missing}. The real Electron window was NOT tested here.`);
-      return 0;
+      const reason = `SKIPPED (SOUTU_ELECTRON_SMOKE=skip): ${exe.missing}. The real Electron window was NOT tested here.`;
+      process.stdout.write(`\n${reason}\n\n`);
+      test.skip(true, reason);
+      return;
     }
-    log(`FAILED: no Electron binary: ${exe.missing}. Set SOUTU_ELECTRON_SMOKE=skip only where Electron cannot be installed.`);
-    return 1;
+    throw new Error(`FAILED: no Electron binary: ${exe.missing}. Set SOUTU_ELECTRON_SMOKE=skip only where Electron cannot be installed.`);
   }
-  log(`electron-smoke: running the real Electron binary ${exe.path}`);
+  process.stdout.write(`electron-smoke: running the real Electron binary ${exe.path}\n`);
   const built = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html'].every((f) => existsSync(path.join(REPO_ROOT, f)));
   if (!built) {
-    log('electron-smoke: building the app (electron-vite build)…');
     const r = spawnSync('npx', ['electron-vite', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
-    if (r.status !== 0) {
-      log('0 passed, 1 failed (build)');
-      return 1;
-    }
+    expect(r.status, 'electron-vite build').toBe(0);
   }
 
   // Loaded only now, so that a skip needs none of the engine's native modules.
-  const { _electron } = await import('playwright-core');
-  const { Library } = await import('../src/main/core/library/library.js');
-  const { writeColourImages } = await import('../src/main/core/testing/fixtures.js');
-  const { makeTestModel } = await import('../src/main/core/testing/test-models.js');
+  const { Library } = await import('../../src/main/core/index.js');
+  const { writeColourImages } = await import('../../src/main/core/testing/fixtures.js');
+  const { makeTestModel } = await import('../../src/main/core/testing/test-models.js');
 
   await rm(ARTIFACTS, { recursive: true, force: true });
   await mkdir(ARTIFACTS, { recursive: true });
   const home = await mkdtemp(path.join(os.tmpdir(), 'soutu-electron-'));
   const photos = path.join(home, 'photos');
   const libraryDir = path.join(home, 'library');
-  log(`electron-smoke: indexing generated photos with the toy-color model in ${home}`);
   const toy = path.join(home, 'models', 'local__toy');
   await makeTestModel('toy-color', toy);
   await writeColourImages(photos, { size: 128 });
@@ -99,54 +90,51 @@ async function main(): Promise<number> {
   env.SOUTU_HOME = home;
   delete env.ELECTRON_RUN_AS_NODE;
 
-  const app = await _electron.launch({ executablePath: exe.path, args, env, cwd: REPO_ROOT, timeout: 60_000 });
+  const app: ElectronApplication = await _electron.launch({ executablePath: exe.path, args, env, cwd: REPO_ROOT, timeout: 60_000 });
   const problems: string[] = [];
   try {
-    const page = await app.firstWindow({ timeout: 60_000 });
+    const page: Page = await app.firstWindow({ timeout: 60_000 });
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
       if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`console: ${m.text()}`);
     });
 
-    await step('launches and loads the UI from app://', async () => {
+    await check('launches and loads the UI from app://', async () => {
       await page.waitForLoadState('domcontentloaded');
-      assert(page.url().startsWith('app://soutu/'), `the window shows ${page.url()}`);
+      expect(page.url()).toMatch(/^app:\/\/soutu\//);
       await page.getByRole('searchbox').waitFor();
       await page.screenshot({ path: path.join(ARTIFACTS, '01-launch.png') });
     });
 
-    await step('window webPreferences: contextIsolation, sandbox, no nodeIntegration', async () => {
+    await check('window webPreferences: contextIsolation, sandbox, no nodeIntegration', async () => {
       // getLastWebPreferences is undocumented but present in Electron's WebContents binding.
       const prefs = await app.evaluate(({ BrowserWindow }) => {
         const wc = BrowserWindow.getAllWindows()[0]?.webContents as unknown as { getLastWebPreferences?: () => Record<string, unknown> } | undefined;
         const p = wc?.getLastWebPreferences?.();
         return p ? (JSON.parse(JSON.stringify(p)) as Record<string, unknown>) : null;
       });
-      assert(prefs, 'webContents.getLastWebPreferences() is not available in this Electron; read the preferences another way');
-      assert(prefs.contextIsolation === true, `contextIsolation is ${prefs.contextIsolation}`);
-      assert(prefs.sandbox === true, `sandbox is ${prefs.sandbox}`);
-      assert(prefs.nodeIntegration === false, `nodeIntegration is ${prefs.nodeIntegration}`);
-      assert(prefs.webviewTag !== true, 'webviewTag is on');
-      assert(prefs.webSecurity !== false, 'webSecurity is off');
+      expect(prefs, 'webContents.getLastWebPreferences() is not available in this Electron').not.toBeNull();
+      expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+      expect(prefs!.webviewTag).not.toBe(true);
+      expect(prefs!.webSecurity).not.toBe(false);
     });
 
-    await step('the page has window.soutu and nothing of Node or IPC', async () => {
+    await check('the page has window.soutu and nothing of Node or IPC', async () => {
       const seen = await page.evaluate(() => ({
         require: typeof (globalThis as { require?: unknown }).require,
         process: typeof (globalThis as { process?: unknown }).process,
-        transport: window.soutu && (window.soutu as { transport?: string }).transport,
-        keys: window.soutu ? Object.keys(window.soutu).sort() : [],
+        transport: (window as unknown as { soutu?: { transport?: string } }).soutu?.transport,
+        keys: Object.keys((window as unknown as { soutu?: object }).soutu ?? {}).sort(),
       }));
-      assert(seen.require === 'undefined' && seen.process === 'undefined', `Node is visible to the page: ${JSON.stringify(seen)}`);
-      assert(seen.transport === 'electron', 'window.soutu is missing');
-      assert(!seen.keys.some((k) => /ipc|invoke|send$/i.test(k)), `window.soutu exposes ${seen.keys.join(', ')}`);
+      expect(seen).toMatchObject({ require: 'undefined', process: 'undefined', transport: 'electron' });
+      expect(seen.keys.filter((k) => /ipc|invoke|send$/i.test(k))).toEqual([]);
     });
 
-    await step('searching 红色 in the UI shows the red photo first, with its thumbnail', async () => {
+    await check('searching 红色 in the UI shows the red photo first, with its thumbnail', async () => {
       await page.getByRole('searchbox').fill('红色');
       await page.keyboard.press('Enter');
-      await page.waitForFunction(() => document.querySelector('[data-path]')?.getAttribute('data-path')?.endsWith('red.jpg') === true, undefined, { timeout: 30_000 });
+      await expect(page.locator('[data-path]').first()).toHaveAttribute('data-path', /red\.jpg$/, { timeout: 30_000 });
       await page.waitForFunction(() => {
         const img = document.querySelector<HTMLImageElement>('[data-path] img');
         return !!img && img.complete && img.naturalWidth > 0;
@@ -154,9 +142,9 @@ async function main(): Promise<number> {
       await page.screenshot({ path: path.join(ARTIFACTS, '02-search.png') });
     });
 
-    await step('IPC refuses unknown calls and bad arguments', async () => {
+    await check('IPC refuses unknown calls and bad arguments', async () => {
       const r = await page.evaluate(async () => {
-        const api = window.soutu as unknown as { call(n: string, a: unknown): Promise<unknown> };
+        const api = (window as unknown as { soutu: { call(n: string, a: unknown): Promise<unknown> } }).soutu;
         const out: string[] = [];
         for (const [n, a] of [
           ['shell:exec', {}],
@@ -172,10 +160,10 @@ async function main(): Promise<number> {
         }
         return out;
       });
-      assert(r.every((line) => !line.endsWith('accepted')), r.join('; '));
+      expect(r.filter((line) => line.endsWith('accepted'))).toEqual([]);
     });
 
-    await step('media protocol: no unknown ids, no paths; navigation and pop-ups denied', async () => {
+    await check('media protocol: no unknown ids, no paths; navigation and pop-ups denied', async () => {
       const r = await page.evaluate(async () => {
         const status = async (u: string) => {
           try {
@@ -191,38 +179,26 @@ async function main(): Promise<number> {
           popup: window.open('https://example.com/') === null,
         };
       });
-      assert(r.unknown === 404, `unknown id gave ${r.unknown}`);
-      assert(r.traversal === 400 || r.traversal === 404 || r.traversal === 'blocked', `traversal gave ${r.traversal}`);
-      assert(r.file === 'blocked', `file: gave ${r.file}`);
-      assert(r.popup, 'window.open was allowed');
+      expect(r.unknown).toBe(404);
+      expect([400, 404, 'blocked']).toContain(r.traversal);
+      expect(r.file).toBe('blocked');
+      expect(r.popup).toBe(true);
       await page.evaluate(() => {
         location.href = 'https://example.com/';
       });
       await page.waitForTimeout(500);
-      assert(page.url().startsWith('app://soutu/'), `navigated to ${page.url()}`);
-      assert(app.windows().length === 1, `${app.windows().length} windows are open`);
+      expect(page.url()).toMatch(/^app:\/\/soutu\//);
+      expect(app.windows()).toHaveLength(1);
     });
 
-    await step('no CSP violations or page errors', async () => {
-      assert(problems.length === 0, problems.slice(0, 5).join('\n'));
+    await check('no CSP violations or page errors', async () => {
+      expect(problems).toEqual([]);
     });
   } finally {
     await app.close().catch(() => {});
   }
-  await step('the library lock is released on quit', async () => {
-    assert(!existsSync(path.join(libraryDir, 'soutu.lock')), 'soutu.lock is still there');
+  await check('the library lock is released on quit', async () => {
+    expect(existsSync(path.join(libraryDir, 'soutu.lock'))).toBe(false);
   });
   if (process.env.SOUTU_E2E_KEEP !== '1') await rm(home, { recursive: true, force: true });
-  const failed = results.filter((r) => !r.ok).length;
-  log(`${results.length - failed} passed, ${failed} failed`);
-  return failed === 0 ? 0 : 1;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    log(`electron-smoke: ${(err as Error).stack ?? String(err)}`);
-    log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+});

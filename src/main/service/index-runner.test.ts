@@ -1,8 +1,8 @@
 // IndexRunner against a fake library: one run at a time, cancel, pause (remembering the folders) and resume.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { Library } from '../main/core/library/library.js';
-import type { IndexReport } from '../shared/types.js';
+import type { Library } from '../core/index.js';
+import type { IndexReport } from '../../shared/types.js';
 import { IndexRunner } from './index-runner.js';
 
 function report(cancelled: boolean): IndexReport {

@@ -2,7 +2,9 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLexicallyInside, isPathInsideRoots, isPlausibleAbsolutePath, resolveInsideRoots } from './path-guard.js';
+import { guardPath, isInside, isPlausibleAbsolutePath, resolveInsideRoots } from './path-guard.js';
+
+const isPathInsideRoots = async (file: unknown, roots: unknown[], opts?: { requireFile?: boolean }) => (await guardPath(file, roots, opts)).ok;
 
 const posixOnly = process.platform === 'win32' ? it.skip : it;
 
@@ -137,26 +139,43 @@ describe('resolveInsideRoots: legitimate files are served by their real path', (
   });
 });
 
-describe('isLexicallyInside (no file system)', () => {
+describe('guardPath says why: outside the folders (forbidden) or not there (not-found)', () => {
+  posixOnly('forbidden for paths or links leading outside, malformed paths and sibling-prefix folders', async () => {
+    expect(await guardPath(path.join(photos, 'a.jpg'), roots)).toEqual({ ok: true, path: path.join(photos, 'a.jpg') });
+    expect(await guardPath(path.join(photos, 'link-out.jpg'), roots)).toEqual({ ok: false, why: 'forbidden' });
+    expect(await guardPath(path.join(tmp, 'photos2', 'c.jpg'), roots)).toEqual({ ok: false, why: 'forbidden' });
+    expect(await guardPath(`${photos}/../photos2/c.jpg`, roots)).toEqual({ ok: false, why: 'forbidden' });
+    expect(await guardPath(`${photos}/a.jpg\u0000.png`, roots)).toEqual({ ok: false, why: 'forbidden' });
+    expect(await guardPath('photos/a.jpg', roots)).toEqual({ ok: false, why: 'forbidden' });
+  });
+  posixOnly('not-found for missing files, dangling links, loops and folders', async () => {
+    expect(await guardPath(path.join(photos, 'missing.jpg'), roots)).toEqual({ ok: false, why: 'not-found' });
+    expect(await guardPath(path.join(photos, 'dangling.jpg'), roots)).toEqual({ ok: false, why: 'not-found' });
+    expect(await guardPath(path.join(photos, 'loop-a'), roots)).toEqual({ ok: false, why: 'not-found' });
+    expect(await guardPath(path.join(photos, 'sub'), roots)).toEqual({ ok: false, why: 'not-found' });
+  });
+});
+
+describe('isInside (no file system)', () => {
   it('POSIX', () => {
-    expect(isLexicallyInside('/photos/a.jpg', '/photos', 'posix')).toBe(true);
-    expect(isLexicallyInside('/photos', '/photos', 'posix')).toBe(true);
-    expect(isLexicallyInside('/photos/..foo/a.jpg', '/photos', 'posix')).toBe(true); // a folder named "..foo"
-    expect(isLexicallyInside('/photos2/a.jpg', '/photos', 'posix')).toBe(false);
-    expect(isLexicallyInside('/photos/../etc/passwd', '/photos', 'posix')).toBe(false);
-    expect(isLexicallyInside('/', '/photos', 'posix')).toBe(false);
+    expect(isInside('/photos/a.jpg', '/photos', 'posix')).toBe(true);
+    expect(isInside('/photos', '/photos', 'posix')).toBe(true);
+    expect(isInside('/photos/..foo/a.jpg', '/photos', 'posix')).toBe(true); // a folder named "..foo"
+    expect(isInside('/photos2/a.jpg', '/photos', 'posix')).toBe(false);
+    expect(isInside('/photos/../etc/passwd', '/photos', 'posix')).toBe(false);
+    expect(isInside('/', '/photos', 'posix')).toBe(false);
   });
   it('Windows: traversal, sibling prefix, other drive, UNC, case', () => {
-    expect(isLexicallyInside('C:\\photos\\a.jpg', 'C:\\photos', 'win32')).toBe(true);
-    expect(isLexicallyInside('c:\\PHOTOS\\a.jpg', 'C:\\photos', 'win32')).toBe(true); // NTFS is case-insensitive
-    expect(isLexicallyInside('C:\\photos\\..\\secret.jpg', 'C:\\photos', 'win32')).toBe(false);
-    expect(isLexicallyInside('C:\\photos/../secret.jpg', 'C:\\photos', 'win32')).toBe(false);
-    expect(isLexicallyInside('C:\\photos2\\a.jpg', 'C:\\photos', 'win32')).toBe(false);
-    expect(isLexicallyInside('D:\\photos\\a.jpg', 'C:\\photos', 'win32')).toBe(false);
-    expect(isLexicallyInside('\\\\server\\share\\a.jpg', 'C:\\photos', 'win32')).toBe(false);
-    expect(isLexicallyInside('\\\\nas\\pics\\2020\\a.jpg', '\\\\nas\\pics', 'win32')).toBe(true);
-    expect(isLexicallyInside('\\\\nas\\pics\\2020\\..\\other\\a.jpg', '\\\\nas\\pics\\2020', 'win32')).toBe(false);
-    expect(isLexicallyInside('\\\\nas\\pics2\\a.jpg', '\\\\nas\\pics', 'win32')).toBe(false); // another share
+    expect(isInside('C:\\photos\\a.jpg', 'C:\\photos', 'win32')).toBe(true);
+    expect(isInside('c:\\PHOTOS\\a.jpg', 'C:\\photos', 'win32')).toBe(true); // NTFS is case-insensitive
+    expect(isInside('C:\\photos\\..\\secret.jpg', 'C:\\photos', 'win32')).toBe(false);
+    expect(isInside('C:\\photos/../secret.jpg', 'C:\\photos', 'win32')).toBe(false);
+    expect(isInside('C:\\photos2\\a.jpg', 'C:\\photos', 'win32')).toBe(false);
+    expect(isInside('D:\\photos\\a.jpg', 'C:\\photos', 'win32')).toBe(false);
+    expect(isInside('\\\\server\\share\\a.jpg', 'C:\\photos', 'win32')).toBe(false);
+    expect(isInside('\\\\nas\\pics\\2020\\a.jpg', '\\\\nas\\pics', 'win32')).toBe(true);
+    expect(isInside('\\\\nas\\pics\\2020\\..\\other\\a.jpg', '\\\\nas\\pics\\2020', 'win32')).toBe(false);
+    expect(isInside('\\\\nas\\pics2\\a.jpg', '\\\\nas\\pics', 'win32')).toBe(false); // another share
   });
 });
 

@@ -1,46 +1,11 @@
+// The main-process side of the library process: init/ready handshake, requests, restarts after crashes, and
+// the process's own requests of main, against a fake utility process speaking the rpc protocol.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../shared/api.js';
-import { CoreHost, type ChildLike } from './core-host.js';
-import { createRpcClient, memoryPortPair, serveRpc, toErrorData } from './rpc.js';
+import { ApiError } from '../../shared/contract.js';
+import { LibraryProcessHost, type ChildLike } from './library-process-host.js';
 
-describe('rpc over a port', () => {
-  it('answers requests, carries error codes and forwards events', async () => {
-    const [a, b] = memoryPortPair();
-    const server = serveRpc(b, async (method, args) => {
-      if (method === 'echo') return { args, bytes: new Uint8Array([1, 2, 3]) };
-      if (method === 'busy') throw new ApiError('busy', 'Already indexing.');
-      throw new Error('plain failure');
-    });
-    const client = createRpcClient(a);
-    expect(await client.request('echo', { x: 1 })).toEqual({ args: { x: 1 }, bytes: new Uint8Array([1, 2, 3]) });
-    await expect(client.request('busy')).rejects.toMatchObject({ code: 'busy', message: 'Already indexing.' });
-    await expect(client.request('other')).rejects.toMatchObject({ code: 'internal', message: 'plain failure' });
-    const events: unknown[] = [];
-    client.onEvent((e, p) => events.push([e, p]));
-    server.emit('index:progress', { done: 1 });
-    await new Promise((r) => setTimeout(r, 5));
-    expect(events).toEqual([['index:progress', { done: 1 }]]);
-    expect(client.pending()).toBe(0);
-  });
-
-  it('times out and fails pending requests when the other side goes away', async () => {
-    const [a] = memoryPortPair();
-    const client = createRpcClient(a);
-    await expect(client.request('never', {}, { timeoutMs: 20 })).rejects.toMatchObject({ code: 'busy' });
-    const p = client.request('never');
-    client.failAll('gone');
-    await expect(p).rejects.toMatchObject({ code: 'internal', message: 'gone' });
-  });
-
-  it('toErrorData keeps only known codes', () => {
-    expect(toErrorData(Object.assign(new Error('x'), { code: 'ENOENT' }))).toEqual({ code: 'internal', message: 'x' });
-    expect(toErrorData(new ApiError('not-found', 'y'))).toEqual({ code: 'not-found', message: 'y' });
-    expect(toErrorData('z')).toEqual({ code: 'internal', message: 'z' });
-  });
-});
-
-/** A fake utility process: answers like library-process.ts does, and can be killed. */
+/** A fake utility process: answers like utility/library-process.ts does, and can be killed. */
 class FakeChild extends EventEmitter implements ChildLike {
   pid = 1234;
   inbox: unknown[] = [];
@@ -69,10 +34,10 @@ class FakeChild extends EventEmitter implements ChildLike {
 
 const init = { libraryDir: '/tmp/lib', modelsDir: '/tmp/models', systemLanguage: 'en' };
 
-describe('CoreHost', () => {
+describe('LibraryProcessHost', () => {
   it('sends init, waits for ready, answers and closes politely', async () => {
     const children: FakeChild[] = [];
-    const host = new CoreHost({ fork: () => (children.push(new FakeChild('ok')), children.at(-1)!), init, onEvent: () => {} });
+    const host = new LibraryProcessHost({ fork: () => (children.push(new FakeChild('ok')), children.at(-1)!), init, onEvent: () => {} });
     host.start();
     expect(await host.request('library:status', {})).toBe('library:status');
     expect(children[0].inbox[0]).toEqual({ kind: 'init', init });
@@ -84,7 +49,7 @@ describe('CoreHost', () => {
   it('fails the pending call when the process dies, restarts it, and gives up after repeated crashes', async () => {
     const crashes: { code: number; restarting: boolean }[] = [];
     let forks = 0;
-    const host = new CoreHost({
+    const host = new LibraryProcessHost({
       fork: () => (forks++, new FakeChild('crash-on-request')),
       init,
       onEvent: () => {},
@@ -109,7 +74,7 @@ describe('CoreHost', () => {
       if (method === 'main:trash') return { trashed: true, args };
       throw new ApiError('bad-request', `Unknown request ${method}`);
     };
-    const host = new CoreHost({ fork: () => child, init, onEvent: () => {}, serve });
+    const host = new LibraryProcessHost({ fork: () => child, init, onEvent: () => {}, serve });
     host.start();
     expect(await host.request('library:status', {})).toBe('library:status');
     child.emit('message', { kind: 'req', id: 7, method: 'main:trash', args: { file: '/p/a.jpg' } });

@@ -1,0 +1,196 @@
+// One handler per call of the contract, over an open Library. Transport-free: ContractService validates the
+// argument with the shared schema first, answers what needs no library, and hands the rest here with clean
+// values. Every refusal of the caller's input is typed (ApiError or the engine's SoutuError), never a bare Error.
+import { stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ApiError, type CallArgsOut, type CallName, type CallResult, type ModelEntry } from '../../shared/api.js';
+import type { ImageQuery, LibraryStatus, SmartAlbumInfo } from '../../shared/types.js';
+import { SoutuError, type Library, type ModelService } from '../core/index.js';
+import type { IndexRunner } from './index-runner.js';
+import type { SettingsStore } from './settings-store.js';
+
+/** The result as declared (photo:get and index:last can be null). */
+export type CallHandler<N extends CallName> = (args: CallArgsOut<N>) => Promise<CallResult<N>>;
+export type CallHandlers = { [N in CallName]: CallHandler<N> };
+
+export interface HandlerContext {
+  lib: Library;
+  runner: IndexRunner;
+  settings: SettingsStore;
+  models: ModelService;
+  /** The UI language for model titles and notes. */
+  language(): Promise<string>;
+  /** The library's status as the UI sees it (queued folders included). */
+  status(): Promise<LibraryStatus>;
+  /** Starts fetching a catalog model in the background (progress as model:download events). */
+  startDownload(id: string): Promise<{ started: boolean }>;
+  /** Makes `id` the library's model, downloading it first if needed; re-embeds in the background. */
+  useModel(id: string): Promise<LibraryStatus>;
+  /** Moves one photo file to the trash after checking it; absent where not allowed (serve without --allow-trash). */
+  trash?: (file: string) => Promise<void>;
+}
+
+/** A folder typed by a person: `~` expanded, must be absolute (a server's working folder means nothing to them). */
+export function folderFromUser(p: string): string {
+  const t = p.trim();
+  const expanded = t === '~' ? os.homedir() : t.startsWith('~/') ? path.join(os.homedir(), t.slice(2)) : t;
+  if (!path.isAbsolute(expanded)) throw new SoutuError('bad-request', `Give the full path of the folder (for example /home/me/Pictures), not "${t.slice(0, 200)}".`);
+  return path.resolve(expanded);
+}
+
+/** An existing folder (absolute, `~` expanded), or a 'bad-request' saying what is wrong with it. */
+export async function requireFolder(p: string, libraryDir?: string): Promise<string> {
+  const abs = folderFromUser(p);
+  const st = await stat(abs).catch(() => null);
+  if (!st) throw new SoutuError('bad-request', `${abs} does not exist (or cannot be read).`);
+  if (!st.isDirectory()) throw new SoutuError('bad-request', `${abs} is not a folder.`);
+  if (libraryDir && abs === path.resolve(libraryDir)) throw new SoutuError('bad-request', 'The library folder cannot be a photo folder.');
+  return abs;
+}
+
+function decodeBase64(b64: string): Buffer {
+  const clean = b64.replace(/^data:[^,]*,/, '');
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(clean)) throw new SoutuError('bad-request', 'The image is not valid base64.');
+  const bytes = Buffer.from(clean, 'base64');
+  if (bytes.length === 0) throw new SoutuError('bad-request', 'The image is empty.');
+  return bytes;
+}
+
+type ImageArg = { kind: 'path'; path: string } | { kind: 'bytes'; base64: string } | { kind: 'photo'; id: string };
+
+/** A query image from the wire: bytes decoded, photo ids checked, paths only inside the indexed folders. */
+function toImageQuery(lib: Library, image: ImageArg): ImageQuery {
+  if (image.kind === 'bytes') return { kind: 'bytes', bytes: decodeBase64(image.base64) };
+  if (image.kind === 'photo') {
+    if (!lib.photo(image.id)) throw new SoutuError('not-found', 'No indexed photo has this id.');
+    return image;
+  }
+  // A path makes this process read a file: only ones inside the indexed folders.
+  const abs = folderFromUser(image.path);
+  if (!lib.isInsideRoots(abs)) throw new ApiError('forbidden', 'Only images inside the indexed folders can be used by path; upload the image instead.');
+  return { kind: 'path', path: abs };
+}
+
+const desktopOnly = (name: CallName) => async (): Promise<never> => {
+  throw new ApiError('unsupported', `${name} is only available in the desktop app.`);
+};
+
+export function createCallHandlers(ctx: HandlerContext): CallHandlers {
+  const { lib, runner, settings, models } = ctx;
+  return {
+    'library:status': () => ctx.status(),
+
+    'search:text': ({ text, options }) => lib.search(text, options),
+
+    'search:image': async ({ image, options }) => lib.similar(toImageQuery(lib, image), options),
+
+    'search:query': async ({ text, images, options }) =>
+      lib.query({ text, images: images?.map((w) => ({ image: toImageQuery(lib, w.image), weight: w.weight })) }, options),
+
+    'photo:get': async ({ id }) => lib.photo(id),
+
+    'roots:add': async ({ path: p }) => {
+      await lib.addRoot(await requireFolder(p, lib.dir));
+      return ctx.status();
+    },
+
+    'roots:remove': async ({ path: p }) => {
+      const abs = folderFromUser(p);
+      if (!lib.roots().includes(abs)) throw new SoutuError('not-found', `${abs} is not one of the library's folders.`);
+      if (runner.busy) throw new SoutuError('busy', 'Indexing is running; cancel it or wait before removing a folder.');
+      await lib.removeRoot(abs);
+      return ctx.status();
+    },
+
+    'index:start': async ({ roots }) => {
+      const folders = roots ? await Promise.all(roots.map((r) => requireFolder(r, lib.dir))) : undefined;
+      if (!folders && lib.roots().length === 0) throw new SoutuError('bad-request', 'Add a folder first.');
+      return { started: runner.start(folders) };
+    },
+
+    'index:cancel': async () => ({ cancelled: runner.cancel() }),
+
+    'index:pause': async () => ({ paused: runner.pause() }),
+
+    'index:resume': async () => ({ started: runner.resume() }),
+
+    'index:last': async () => runner.last,
+
+    'failures:list': async () => lib.failures(),
+
+    'settings:get': () => settings.get(),
+
+    'settings:set': (patch) => settings.set(patch),
+
+    'models:list': async () => {
+      const active = (await lib.status()).model?.id ?? lib.modelId;
+      const entries: ModelEntry[] = (await models.list(await ctx.language())).map((m) => ({
+        id: m.id,
+        title: m.title,
+        ready: m.ready,
+        note: m.note,
+        active: m.id === active,
+      }));
+      if (!entries.some((e) => e.active)) entries.unshift({ id: active, title: active, ready: true, note: null, active: true });
+      return entries;
+    },
+
+    'models:download': ({ id }) => ctx.startDownload(id),
+
+    'models:use': ({ id }) => ctx.useModel(id),
+
+    'models:import': async ({ path: p }) => importEntry(models, folderFromUser(p), await ctx.language()),
+
+    'albums:list': () => lib.albums(),
+
+    'album:get': ({ tag, options }) => lib.album(tag, options),
+
+    'album:edit': async ({ tag, id, action }) => {
+      await lib.editAlbum(tag, id, action);
+      return { ok: true };
+    },
+
+    'tags:add': async ({ label }) => ({ id: await lib.addUserTag(label) }),
+
+    'tags:threshold': async ({ margin }) => {
+      await lib.setTagMargin(margin);
+      return { margin };
+    },
+
+    'smart:list': () => lib.smartAlbums(),
+
+    'smart:preview': ({ text, photoIds, threshold, options }) => lib.smartAlbumHits({ text, photoIds, threshold }, options),
+
+    'smart:save': async (def) => {
+      const saved = await lib.saveSmartAlbum(def);
+      const info: SmartAlbumInfo | undefined = (await lib.smartAlbums()).find((a) => a.id === saved.id);
+      return info ?? { id: saved.id, name: def.name, text: def.text, photoIds: def.photoIds, threshold: def.threshold, count: 0 };
+    },
+
+    'smart:delete': async ({ id }) => {
+      await lib.deleteSmartAlbum(id);
+      return { ok: true };
+    },
+
+    'duplicates:list': () => lib.duplicates(),
+
+    'duplicates:trash': async ({ ids }) => {
+      const trash = ctx.trash;
+      if (!trash) throw new ApiError('forbidden', 'Moving photos to the trash is turned off here; start "soutu serve" with --allow-trash to allow it.');
+      if (runner.busy) throw new SoutuError('busy', 'Wait for indexing to finish before moving photos to the trash.');
+      return lib.trashPhotos(ids, trash);
+    },
+
+    'shell:reveal': desktopOnly('shell:reveal'),
+    'shell:open': desktopOnly('shell:open'),
+    'dialog:pickFolder': desktopOnly('dialog:pickFolder'),
+  };
+}
+
+/** models:import: the folder copied into the models folder, as the model list shows it. */
+export async function importEntry(models: ModelService, folder: string, language: string): Promise<ModelEntry> {
+  const r = await models.import(folder);
+  const listed = (await models.list(language)).find((m) => m.id === r.id);
+  return { id: r.id, title: listed?.title ?? r.id, ready: true, note: listed?.note ?? null, active: false };
+}
