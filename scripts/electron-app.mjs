@@ -53,7 +53,7 @@ export function electronInstall(fromDir = ROOT) {
   const rel = platformPath(process.env.ELECTRON_INSTALL_PLATFORM || process.env.npm_config_platform || process.platform);
   const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH || path.join(pkgDir, 'dist');
   const exe = path.join(dist, rel);
-  let installed = false;
+  let installed;
   try {
     installed =
       readFileSync(path.join(pkgDir, 'dist', 'version'), 'utf8').trim().replace(/^v/, '') === version &&

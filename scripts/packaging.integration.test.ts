@@ -4,7 +4,7 @@
 // entry chunk, run from the packaged tree with a stand-in `electron`, opens a library and answers a search with
 // the toy model; the fuses are flipped; and a target whose native packages are missing is refused up front.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

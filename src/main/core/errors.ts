@@ -14,8 +14,9 @@ export class SoutuError extends Error {
   constructor(
     readonly code: SoutuErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'SoutuError';
   }
 }

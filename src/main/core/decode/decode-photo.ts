@@ -239,6 +239,58 @@ async function decodeBmpFile(src: Source, spec: PreprocessSpec, thumbSize: numbe
   return finish(base, spec, thumbSize, wantTensor, { width, height, format: 'bmp', facts: { takenAt: null, camera: null, gps: null } });
 }
 
+/** What a decode derives from its pixels alone: a photo's outputs less its metadata. */
+export type DecodedPixels = Omit<DecodedPhoto, 'meta'>;
+
+/**
+ * Size of the working buffer the decoder would make from an upright `width`×`height` picture, so that a caller
+ * that decodes pixels itself (video frames from ffmpeg) can deliver exactly that and skip a resize here.
+ */
+export function rawWorkingSize(width: number, height: number, spec: PreprocessSpec, opts: DecodeOptions = {}): { width: number; height: number } {
+  const thumbSize = Math.max(0, Math.round(opts.thumbSize ?? 320) || 0);
+  return workingSize(width, height, thumbSize, (opts.wantTensor ?? true) ? specSourceEdge(spec) : 0);
+}
+
+/**
+ * Tensor, thumbnail and dHash from upright, packed 8-bit RGB pixels decoded elsewhere (video frames), through the
+ * same working buffer and code as a photo. `fullWidth`/`fullHeight` are the picture's displayed size (the tensor's
+ * resize arithmetic follows it, as for a photo decoded with shrink-on-load); they default to the buffer's size.
+ * Throws on a buffer that does not hold width × height × 3 bytes: that is a caller's bug, not a bad file.
+ */
+export async function decodeRawRgb(
+  pixels: Buffer,
+  size: { width: number; height: number; fullWidth?: number; fullHeight?: number },
+  spec: PreprocessSpec,
+  opts: DecodeOptions = {},
+): Promise<DecodedPixels> {
+  const thumbSize = Math.max(0, Math.round(opts.thumbSize ?? 320) || 0);
+  const wantTensor = opts.wantTensor ?? true;
+  const fullWidth = size.fullWidth ?? size.width;
+  const fullHeight = size.fullHeight ?? size.height;
+  let base = checkRgb(pixels, size.width, size.height, 3);
+  const work = workingSize(fullWidth, fullHeight, thumbSize, wantTensor ? specSourceEdge(spec) : 0);
+  if (work.width !== base.width || work.height !== base.height) {
+    base = await rawToWorking(pixels, { width: size.width, height: size.height, channels: 3 }, work);
+  }
+  return pixelOutputs(base, spec, thumbSize, wantTensor, fullWidth, fullHeight);
+}
+
+async function pixelOutputs(
+  base: RawRgb, spec: PreprocessSpec, thumbSize: number, wantTensor: boolean, fullWidth: number, fullHeight: number,
+): Promise<DecodedPixels> {
+  const [thumb, tensor] = await Promise.all([
+    makeThumbnail(base, thumbSize),
+    wantTensor ? makeTensor(base, fullWidth, fullHeight, spec) : Promise.resolve(new Float32Array(0)),
+  ]);
+  return {
+    tensor,
+    thumbnail: thumb.data,
+    thumbWidth: thumb.width,
+    thumbHeight: thumb.height,
+    dhash: differenceHash(base.data, base.width, base.height),
+  };
+}
+
 async function finish(
   base: RawRgb,
   spec: PreprocessSpec,
@@ -246,19 +298,12 @@ async function finish(
   wantTensor: boolean,
   info: { width: number; height: number; format: string; facts: ExifFacts; orientation?: number; pages?: number },
 ): Promise<DecodeResult> {
-  const [thumb, tensor] = await Promise.all([
-    makeThumbnail(base, thumbSize),
-    wantTensor ? makeTensor(base, info.width, info.height, spec) : Promise.resolve(new Float32Array(0)),
-  ]);
+  const pixels = await pixelOutputs(base, spec, thumbSize, wantTensor, info.width, info.height);
   const o = info.orientation;
   return {
     ok: true,
     value: {
-      tensor,
-      thumbnail: thumb.data,
-      thumbWidth: thumb.width,
-      thumbHeight: thumb.height,
-      dhash: differenceHash(base.data, base.width, base.height),
+      ...pixels,
       meta: {
         width: info.width,
         height: info.height,

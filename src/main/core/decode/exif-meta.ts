@@ -49,7 +49,7 @@ export async function readExifFacts(source: Uint8Array | undefined, kind: 'exif-
   };
 }
 
-const EXIF_DATE = /^\s*(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?/;
+const EXIF_DATE = /^\s*(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?/;
 const OFFSET = /^\s*([+-])(\d{2}):?(\d{2})\s*$/;
 
 /**

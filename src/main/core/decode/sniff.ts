@@ -94,7 +94,7 @@ export function looksLikeText(head: Uint8Array): boolean {
 }
 
 function trimPartialUtf8(b: Uint8Array): Uint8Array {
-  let end = b.length;
+  const end = b.length;
   for (let back = 1; back <= 3 && end - back >= 0; back++) {
     const c = b[end - back];
     if ((c & 0xc0) !== 0x80) {

@@ -161,7 +161,7 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`Cannot read ${path.basename(file)} in the model folder ${path.dirname(file)}: ${(err as Error).message}`);
+    throw new Error(`Cannot read ${path.basename(file)} in the model folder ${path.dirname(file)}: ${(err as Error).message}`, { cause: err });
   }
 }
 

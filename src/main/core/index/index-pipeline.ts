@@ -2,7 +2,7 @@
 // decoding overlaps inference and memory stays flat. Rows are committed vectors-first, photo-row-last, so a
 // kill at any point leaves either a finished photo or one that the next run redoes: never a duplicate.
 import { createHash } from 'node:crypto';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { describeKind, NotAFileError, openRegularFile, TimeoutError, withDeadline } from '../fs/safe-open.js';
 import os from 'node:os';
 import path from 'node:path';

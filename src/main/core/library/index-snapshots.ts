@@ -39,7 +39,7 @@ export class IndexSnapshots {
   /** Removes a library's snapshots (synchronously: it runs inside a store repair, before any load can read one). */
   static removeAll(libDir: string): void {
     const dir = path.join(libDir, 'cache');
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dir);
     } catch {

@@ -100,7 +100,7 @@ export class IndexingService {
     progress.todo = todo.length;
     progress.emit(true);
     let newlyFailed = 0;
-    let cancelled = false;
+    let cancelled: boolean;
     try {
       await runPipeline(
         todo,

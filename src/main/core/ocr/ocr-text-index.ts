@@ -236,7 +236,7 @@ export class OcrTextIndex {
     // A multi-word query also matches photos that hold every word, in any order or line.
     // Words shorter than 2 CJK or 3 Latin characters are left out of this: they are in nearly every photo
     // ("of", "in"), so they neither narrow the result nor are cheap to look for.
-    const terms = query.trim().split(/\s+/).map(foldText).filter((t) => t.length >= (/^[\x00-\x7f]*$/.test(t) ? 3 : 2));
+    const terms = query.trim().split(/\s+/).map(foldText).filter((t) => t.length >= (isAsciiText(t) ? 3 : 2));
     if (terms.length > 1) {
       // The rarest word is looked for everywhere, the others only inside the photos that have it.
       const order = [...terms].sort((a, b) => this.rarity(a) - this.rarity(b));
@@ -281,7 +281,7 @@ export class OcrTextIndex {
    */
   private match(pattern: string, sink: HitSink, within?: { seg: Segment; member: number }): void {
     const m = pattern.length;
-    const extra = /^[\x00-\x7f]*$/.test(pattern) ? LATIN_EXTRA : 0;
+    const extra = isAsciiText(pattern) ? LATIN_EXTRA : 0;
     const fuzzyMin = FUZZY_MIN + extra, indelMin = INDEL_MIN + extra;
     const rare = (a: number, b: number) => this.rarest(pattern, a, b);
     for (const seg of within ? [within.seg] : this.segments) {
@@ -478,4 +478,10 @@ export function trimAround(line: string, start: number, end: number, max: number
 
 function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
+}
+
+/** True when every character is ASCII (an empty string too). */
+function isAsciiText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }

@@ -4,7 +4,7 @@ import { KeywordIndex } from './keyword-index.js';
 
 /** The Library's original rule, applied path by path. */
 function reference(files: Map<string, { root: string; file: string }>, keywords: string[]): Map<string, number> {
-  const matchers = keywords.map((k) => (/^[\x00-\x7f]+$/.test(k) ? new RegExp(`(^|[^a-z0-9])${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9])`) : k));
+  const matchers = keywords.map((k) => ([...k].every((c) => c.charCodeAt(0) <= 0x7f) ? new RegExp(`(^|[^a-z0-9])${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9])`) : k));
   const out = new Map<string, number>();
   for (const [id, { root, file }] of files) {
     const rel = path.relative(root, file).toLowerCase();

@@ -13,7 +13,8 @@ interface Folder {
   ids: Set<string>;
 }
 
-const isAscii = (s: string) => /^[\x00-\x7f]+$/.test(s);
+/** True for a non-empty all-ASCII string. */
+const isAscii = (s: string) => s.length > 0 && [...s].every((c) => c.charCodeAt(0) <= 0x7f);
 
 function isWordChar(code: number): boolean {
   return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);

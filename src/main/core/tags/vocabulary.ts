@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { SoutuError } from '../errors.js';
 
 const conceptSchema = z.object({
   id: z.string().min(1).max(80).optional(),
@@ -95,7 +96,7 @@ export async function loadVocabulary(file: string): Promise<Vocabulary> {
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new Error(`Cannot read the vocabulary ${file}: ${(err as Error).message}`);
+    throw new SoutuError('io', `Cannot read the vocabulary ${file}: ${(err as Error).message}`, { cause: err });
   }
   return parseVocabulary(raw);
 }

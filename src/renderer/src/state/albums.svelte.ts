@@ -51,6 +51,8 @@ export class AlbumsState {
   marginMax = $derived.by(() => Math.max(0.15, this.app.status?.tagMargin ?? 0));
   /** Automatic albums by group (the user's own tags first), in the page's order. */
   grouped = $derived.by(() => {
+    // Local to this derivation, rebuilt each time: nothing observes it while it is filled.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
     const by = new Map<string, AlbumInfo[]>();
     for (const a of this.albums ?? []) {
       const g = a.user ? 'custom' : a.group;

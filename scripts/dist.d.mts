@@ -1,0 +1,2 @@
+// Types of scripts/dist.mjs.
+export function targetsOf(args: string[], host?: string): [string, string][];
