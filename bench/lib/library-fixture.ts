@@ -14,7 +14,7 @@ import type { PhotoRecord } from '../../src/main/core/store/vector-store.js';
 import { clipLikeSet } from './clip-like.js';
 import { ensureSmallFiles, fileFacts, libraryPath } from './photos.js';
 
-export const FIXTURE_VERSION = 3;
+export const FIXTURE_VERSION = 4;
 
 export interface LibraryFixture {
   libDir: string;
@@ -103,6 +103,10 @@ export async function ensureLibrary(o: FixtureOptions): Promise<LibraryFixture> 
         errorCode: null,
         error: null,
         indexedAt: Date.now(),
+        kind: 'photo',
+        duration: null,
+        codec: null,
+        motion: null,
       });
       ids.push(id);
       vecs.push(set.matrix.subarray(k * model.dim, (k + 1) * model.dim));

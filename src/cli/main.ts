@@ -4,7 +4,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import type { IndexProgress, SearchHit, SearchOptions } from '../shared/types.js';
-import { ModelService, type DownloadProgress, type Library } from '../main/core/index.js';
+import { ModelService, readTextInFile, type DownloadProgress, type Library } from '../main/core/index.js';
+import { failureMessage, scanProblemMessage, type FailureLang } from '../shared/failure-messages.js';
 import { openLibrary, type OpenLibraryOptions } from '../main/service/open-library.js';
 import { EXIT_CODES_HELP, exitCodeFor } from './exit-codes.js';
 import { ProgressBar } from './progress-bar.js';
@@ -42,6 +43,7 @@ function score(v: string): number {
 
 interface CommonOpts {
   library: string;
+  lang?: string;
   model?: string;
   json?: boolean;
   device?: 'auto' | 'cpu' | 'gpu';
@@ -60,6 +62,14 @@ const modelsDirOption = new Option('--models-dir <dir>', 'where models are kept 
 /** This run's models: the folder and hub host from the flags, else the environment (ModelService reads it). */
 function modelService(o: { modelsDir?: string; hubHost?: string }): ModelService {
   return new ModelService({ modelsDir: o.modelsDir, hubHost: o.hubHost });
+}
+
+const langOption = new Option('--lang <lang>', 'language of messages: en or zh (default: from LANG, else English)');
+
+/** The language of human-readable messages: --lang, else LANG/LC_ALL naming Chinese, else English. */
+function messageLang(o: { lang?: string }): FailureLang {
+  const want = (o.lang ?? process.env.LC_ALL ?? process.env.LC_MESSAGES ?? process.env.LANG ?? '').toLowerCase();
+  return want.startsWith('zh') ? 'zh-CN' : 'en';
 }
 
 function printJson(value: unknown): void {
@@ -113,8 +123,11 @@ program
   .option('--batch-size <n>', 'images per inference batch', positiveInt)
   .option('--vocabulary <file>', 'tag vocabulary for this library: a JSON array of {"en": …, "zh": …} concepts')
   .option('--watch', 'after indexing, keep watching the folders and index changes as they happen (Ctrl+C stops)')
+  .option('--no-ocr', 'do not read the text in photos in this run (the library setting stays as it is)')
+  .option('--no-video', 'skip video files in this run')
+  .addOption(langOption)
   .option('--json', 'print a JSON report as the last line')
-  .action(async (folders: string[], o: CommonOpts & { batchSize?: number; vocabulary?: string; watch?: boolean }) => {
+  .action(async (folders: string[], o: CommonOpts & { batchSize?: number; vocabulary?: string; watch?: boolean; ocr: boolean; video: boolean }) => {
     const controller = new AbortController();
     let interrupted = 0;
     process.on('SIGINT', () => {
@@ -126,7 +139,10 @@ program
       const bar = new ProgressBar(process.stderr, !o.json);
       const onProgress = (p: IndexProgress) => {
         if (p.phase === 'scanning') bar.update(null, `scanning… ${p.found} photos found`);
-        else {
+        else if (p.phase === 'reading-text') {
+          const total = p.ocrTotal ?? 0;
+          bar.update(total > 0 ? ((p.ocrDone ?? 0) / total) * 100 : null, `reading text ${(p.ocrDone ?? 0).toLocaleString('en')} / ${total.toLocaleString('en')}`);
+        } else {
           const todo = p.found - p.unchanged - p.moved;
           const pct = todo > 0 ? (p.done / todo) * 100 : 100;
           const eta = p.etaSeconds !== null ? ` ETA ${Math.floor(p.etaSeconds / 60)}:${String(p.etaSeconds % 60).padStart(2, '0')}` : '';
@@ -134,7 +150,7 @@ program
         }
       };
       if (o.vocabulary) await lib.setVocabulary(path.resolve(o.vocabulary));
-      const r = await lib.index({ roots: folders, signal: controller.signal, onProgress, batchSize: o.batchSize });
+      const r = await lib.index({ roots: folders, signal: controller.signal, onProgress, batchSize: o.batchSize, ocr: o.ocr, video: o.video });
       bar.done();
       if (o.watch && !r.cancelled) {
         if (o.json) printJson(r);
@@ -161,9 +177,12 @@ program
       `${report.cancelled ? 'Stopped' : 'Done'} in ${report.seconds.toFixed(1)} s with ${report.model}:`,
       `  ${report.indexed} indexed, ${report.unchanged} unchanged, ${report.moved} moved, ${report.removed} removed, ${report.failed.length} failed`,
     ];
-    for (const f of report.failed) lines.push(`  ✗ ${f.path}: ${f.error}`);
-    for (const r of report.offlineRoots) lines.push(`  ⚠ ${r} is offline; its photos are kept.`);
-    for (const p of report.problems.filter((x) => x.kind !== 'not-found')) lines.push(`  ⚠ ${p.path}: ${p.message}`);
+    const lang = messageLang(o);
+    // English keeps the engine's own sentence (it names the library's words); Chinese renders it from the code.
+    for (const f of report.failed) lines.push(`  ✗ ${f.path}: ${lang === 'en' ? f.error : failureMessage(f.code, null, lang)}`);
+    for (const r of report.offlineRoots) lines.push(`  ⚠ ${r} ${lang === 'en' ? 'is offline; its photos are kept.' : '已离线；其中的照片保留。'}`);
+    for (const p of report.problems.filter((x) => x.kind !== 'not-found')) lines.push(`  ⚠ ${p.path}: ${lang === 'en' ? p.message : scanProblemMessage(p.kind, null, lang)}`);
+    if (report.ocr) lines.push(`  text read in ${report.ocr.read} photos (${report.ocr.withText} with text, ${report.ocr.skippedByGate} skipped as textless)`);
     console.log(lines.join('\n'));
   });
 
@@ -214,9 +233,10 @@ addSearchOptions(program.command('similar').description('find photos that look l
 
 program
   .command('status')
-  .description('what the library holds: photos, folders, model, failures')
+  .description('what the library holds: photos, videos, folders, model, text read, failures')
   .addOption(libraryOption)
   .addOption(modelsDirOption)
+  .addOption(langOption)
   .option('--json', 'print JSON')
   .action(async (o: CommonOpts) => {
     const out = await withLibrary(o, { readOnly: true }, async (lib) => ({ ...(await lib.status()), failed: lib.failures() }));
@@ -224,9 +244,27 @@ program
       printJson(out);
       return;
     }
-    const lines = [`Library ${out.library}`, `  ${out.photos} photos, ${out.failures} failed`, `  model: ${out.model?.id ?? 'none'}${out.pendingModel ? ` (switching to ${out.pendingModel})` : ''}`];
+    const lines = [
+      `Library ${out.library}`,
+      `  ${out.photos} photos (${out.videos ?? 0} of them videos), ${out.failures} failed`,
+      `  model: ${out.model?.id ?? 'none'}${out.pendingModel ? ` (switching to ${out.pendingModel})` : ''}`,
+    ];
+    if (out.ocr) lines.push(`  text: read in ${out.ocr.done}, ${out.ocr.pending} to read${out.ocr.enabled ? '' : ' (turned off)'}`);
     for (const r of out.roots) lines.push(`  ${r.online ? '●' : '○ offline'} ${r.path}: ${r.photos} photos${r.failed ? `, ${r.failed} failed` : ''}`);
+    const lang = messageLang(o);
+    for (const f of out.failed) lines.push(`  ✗ ${f.path}: ${lang === 'en' ? f.error : failureMessage(f.code, null, lang)}`);
     console.log(lines.join('\n'));
+  });
+
+program
+  .command('ocr')
+  .description('read the text in an image (Chinese and English); boxes are in the upright image\'s pixels')
+  .argument('<image-file>', 'a photo, screenshot or scan')
+  .option('--json', 'print a JSON array: [{"text","box":[[x,y]×4],"score"}]')
+  .action(async (file: string, o: { json?: boolean }) => {
+    const lines = await readTextInFile(path.resolve(file));
+    if (o.json) printJson(lines.map((l) => ({ text: l.text, box: l.box, score: Math.round(l.score * 1000) / 1000 })));
+    else console.log(lines.length > 0 ? lines.map((l) => l.text).join('\n') : 'No text found.');
   });
 
 program

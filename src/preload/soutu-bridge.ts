@@ -3,7 +3,7 @@
 // URLs, and the two desktop extras (dropped-file paths, drag-out). Electron is
 // injected so this is unit-tested under Node; ipcRenderer itself never leaves this closure.
 import type { CallArgs, CallName, CallResult, EventName, EventPayloads, SoutuApi } from '../shared/api.js';
-import { isKnownCall, isKnownEvent, isPhotoId, MEDIA_SCHEME } from '../shared/contract.js';
+import { isKnownCall, isKnownEvent, isPhotoId, MEDIA_KINDS, MEDIA_SCHEME } from '../shared/contract.js';
 import { DRAG_START_CHANNEL, callChannel, eventChannel, type IpcEnvelope } from '../shared/ipc-channels.js';
 
 export interface IpcRendererLike {
@@ -63,6 +63,12 @@ export function buildSoutuApi(ipc: IpcRendererLike, webUtils: WebUtilsLike): Sou
       const k = kind === 'full' ? 'full' : 'thumb';
       // A malformed id gets a URL that cleanly 404s instead of throwing inside a template.
       return `${MEDIA_SCHEME}://${k}/${isPhotoId(id) ? id : 'invalid'}`;
+    },
+    mediaUrl(photo, kind, index) {
+      const id = photo?.id;
+      const k = (MEDIA_KINDS as readonly string[]).includes(kind) ? kind : 'thumb';
+      const tail = k === 'moment' && Number.isInteger(index) && index! >= 0 ? `/${index}` : '';
+      return `${MEDIA_SCHEME}://${k}/${isPhotoId(id) ? id : 'invalid'}${tail}`;
     },
     pathForFile(file) {
       try {

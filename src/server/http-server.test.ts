@@ -67,6 +67,8 @@ const BAD_ARGS: Record<CallName, unknown[]> = {
   'shell:reveal': [{}, { id: '../x' }],
   'shell:open': [{}, { id: 'nope' }],
   'dialog:pickFolder': [{ title: 'x' }],
+  'photo:text': [{}, { id: 'xyz' }, { id: 5 }],
+  'video:moments': [{}, { id: '../x' }, { id: null }],
 };
 
 describe('calls', () => {

@@ -13,6 +13,7 @@ import {
   type CallName,
   type DesktopCallName,
   type EventName,
+  type MediaKind,
 } from './contract.js';
 import type {
   AlbumInfo,
@@ -22,8 +23,10 @@ import type {
   IndexReport,
   LibraryStatus,
   PhotoInfo,
+  PhotoText,
   SearchHit,
   SmartAlbumInfo,
+  VideoMoments,
 } from './types.js';
 
 const MAX_PATH = 4096;
@@ -197,6 +200,10 @@ export const calls = {
   'shell:reveal': desktopCall<typeof photoIdSchema, { ok: boolean }>(photoIdSchema),
   'shell:open': desktopCall<typeof photoIdSchema, { ok: boolean }>(photoIdSchema),
   'dialog:pickFolder': desktopCall<typeof emptyArgsSchema, string | null>(emptyArgsSchema),
+  /** The text read in a photo, with its boxes (null when none was read). */
+  'photo:text': call<typeof photoIdSchema, PhotoText | null>(photoIdSchema),
+  /** A video's sampled moments, for scrubbing its tile (null for photos and unknown ids). */
+  'video:moments': call<typeof photoIdSchema, VideoMoments | null>(photoIdSchema),
 } as const satisfies Record<CallName, CallSpec<z.ZodType, unknown>> & Record<DesktopCallName, { desktopOnly: true }>;
 
 // The map has exactly the contract's names: `satisfies` above catches a missing name or a desktop call without
@@ -234,6 +241,11 @@ export interface SoutuApi {
   on<E extends EventName>(event: E, cb: (payload: EventPayloads[E]) => void): () => void;
   /** URL that shows a photo's thumbnail or the full file, for <img src>. */
   imageUrl(photo: Pick<PhotoInfo, 'id'>, kind: 'thumb' | 'full'): string;
+  /**
+   * URL of any media of a photo or video: 'moment' needs `index` (see video:moments); 'full' of a video is the file
+   * itself (seekable); 'preview' is a transcoded copy for formats the browser cannot play; 'motion' a Live Photo's clip.
+   */
+  mediaUrl(photo: Pick<PhotoInfo, 'id'>, kind: MediaKind, index?: number): string;
   readonly transport: 'electron' | 'http';
 }
 

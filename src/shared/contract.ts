@@ -37,6 +37,8 @@ export const CALL_NAMES = [
   'shell:reveal',
   'shell:open',
   'dialog:pickFolder',
+  'photo:text',
+  'video:moments',
 ] as const;
 
 export type CallName = (typeof CALL_NAMES)[number];
@@ -51,6 +53,11 @@ export type EventName = (typeof EVENT_NAMES)[number];
 /** A photo's id: the first 16 hex digits of a hash of its path (core/index/index-pipeline.ts photoId). */
 export const PHOTO_ID_PATTERN = '^[0-9a-f]{16}$';
 export const PHOTO_ID_RE = new RegExp(PHOTO_ID_PATTERN);
+
+/** What media a URL asks for: a thumbnail, the file itself (images; videos with HTTP Range), a moment's
+ *  thumbnail (`index`), a transcoded preview of a video the browser cannot play, a Live Photo's motion clip. */
+export const MEDIA_KINDS = ['thumb', 'full', 'moment', 'preview', 'motion'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 export function isPhotoId(id: unknown): id is string {
   return typeof id === 'string' && PHOTO_ID_RE.test(id);

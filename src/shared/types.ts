@@ -17,6 +17,31 @@ export interface PhotoInfo {
   gps: { lat: number; lon: number } | null;
   thumbnail: string | null;
   offline: boolean;
+  /** 'video' for video files (searched through their sampled frames); 'photo' otherwise. */
+  kind: 'photo' | 'video';
+  /** Length in seconds, for videos. */
+  duration?: number | null;
+  /** A Live Photo: its short motion clip (the same-named MOV) plays in the lightbox; the MOV is not listed apart. */
+  motion?: boolean;
+}
+
+/** A moment of a video that matches the query: seconds from the start, and its score. */
+export interface VideoMoment {
+  time: number;
+  score: number;
+}
+
+/** The lines read in a photo, boxes in the pixels of the upright photo (`width` × `height`). */
+export interface PhotoText {
+  width: number;
+  height: number;
+  lines: { text: string; box: [[number, number], [number, number], [number, number], [number, number]]; score: number }[];
+}
+
+/** A video's sampled moments (for scrubbing a tile): their times, in seconds, in order. */
+export interface VideoMoments {
+  duration: number;
+  times: number[];
 }
 
 export interface SearchHit extends PhotoInfo {
@@ -27,6 +52,10 @@ export interface SearchHit extends PhotoInfo {
   text?: string;
   /** Where the match is in `text` ([start, end) in UTF-16 units), for highlighting. */
   textHighlight?: [number, number];
+  /** For a video: the best-matching moment, in seconds (the lightbox opens there). */
+  time?: number;
+  /** For a video: the other matching moments, best first (the lightbox's strip). */
+  moments?: VideoMoment[];
 }
 
 export interface SearchFilters {
@@ -167,6 +196,8 @@ export interface LibraryStatus {
   tagMargin: number;
   /** The serving model's default strictness (the slider's reset position). */
   tagMarginDefault?: number;
+  /** Videos in the library (their frames are searched). */
+  videos?: number;
   /** Text inside photos: read so far and still to read; `enabled` is the library's setting. */
   ocr?: { done: number; pending: number; enabled: boolean };
   /**

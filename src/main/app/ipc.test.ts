@@ -72,6 +72,8 @@ const VALID: Record<CallName, unknown> = {
   'shell:reveal': { id: ID },
   'shell:open': { id: ID },
   'dialog:pickFolder': {},
+  'photo:text': { id: ID },
+  'video:moments': { id: ID },
 };
 
 /** Wrong for any call: not an object, or an object with a key no schema allows. */

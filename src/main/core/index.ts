@@ -19,3 +19,5 @@ export type { SniffedFormat } from './decode/sniff.js';
 export { decodeHeicRgba } from './decode/heic-fallback.js';
 export { photoId } from './index/index-pipeline.js';
 export { DEFAULT_TAG_MARGIN } from './tags/tagger.js';
+export { readTextInFile } from './ocr/read-file-text.js';
+export type { OcrLine } from './ocr/ocr-engine.js';

@@ -185,6 +185,14 @@ export function createCallHandlers(ctx: HandlerContext): CallHandlers {
     'shell:reveal': desktopOnly('shell:reveal'),
     'shell:open': desktopOnly('shell:open'),
     'dialog:pickFolder': desktopOnly('dialog:pickFolder'),
+
+    'photo:text': async ({ id }) => {
+      const info = lib.photo(id);
+      const lines = info ? await lib.photoText(id) : null;
+      return info && lines ? { width: info.width, height: info.height, lines } : null;
+    },
+
+    'video:moments': async ({ id }) => lib.videoMoments(id),
   };
 }
 

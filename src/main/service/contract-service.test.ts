@@ -21,7 +21,7 @@ function fakeLibrary(dir: string, root: string) {
     library: dir, photos: 1, failures: 0, roots: roots.map((r) => ({ path: r, online: true, photos: 1, failed: 0, lastIndexedAt: 1 })),
     model: { id: 'toy', dim: 3, device: 'cpu', dtype: 'fp32' }, pendingModel: null, schemaVersion: 1, tagMargin: 0.05,
   });
-  const photo = { id: ID, path: path.join(root, 'a.jpg'), root, size: 1, mtime: 1, width: 1, height: 1, format: 'jpeg', takenAt: null, camera: null, gps: null, thumbnail: null, offline: false };
+  const photo = { id: ID, path: path.join(root, 'a.jpg'), root, size: 1, mtime: 1, width: 1, height: 1, format: 'jpeg', takenAt: null, camera: null, gps: null, thumbnail: null, offline: false, kind: 'photo' as const };
   Object.assign(lib, {
     dir,
     modelId: 'toy',

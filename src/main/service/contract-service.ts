@@ -56,6 +56,8 @@ export interface MediaLocation {
 /** What a call answers while no library is open (its model is not there yet). */
 const WITHOUT_LIBRARY: Partial<Record<CallName, () => unknown>> = {
   'photo:get': () => null,
+  'photo:text': () => null,
+  'video:moments': () => null,
   'index:last': () => null,
   'failures:list': () => [],
   'albums:list': () => [],

@@ -5,7 +5,7 @@
 interface Window {
   /** Present only inside the desktop app (exposed by the preload). */
   soutu?: Pick<import('../../shared/api').SoutuApi, 'call' | 'on'> &
-    Partial<Pick<import('../../shared/api').SoutuApi, 'imageUrl'>> & {
+    Partial<Pick<import('../../shared/api').SoutuApi, 'imageUrl' | 'mediaUrl'>> & {
       /** Desktop extras (optional: older preloads may lack them). */
       startDrag?(id: string): void;
       onMenuCommand?(cb: (command: string) => void): () => void;

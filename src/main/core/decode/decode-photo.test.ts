@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -228,11 +229,16 @@ describe('decodePhoto specifics', () => {
     const dir = mkdtempSync(join(tmpdir(), 'soutu-decode-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('missing files and folders are unreadable', async () => {
+    it('missing files are unreadable; folders, FIFOs and devices are not files (and a FIFO is never waited on)', async () => {
       const missing = await decodePhoto(join(dir, 'nope.jpg'), SPEC);
       expect(missing).toMatchObject({ ok: false, error: { code: 'unreadable', reason: 'The file no longer exists.' } });
       const folder = await decodePhoto(dir, SPEC);
-      expect(folder).toMatchObject({ ok: false, error: { code: 'unreadable' } });
+      expect(folder).toEqual({ ok: false, error: { code: 'not-a-file', reason: 'This is a folder, not a photo file.' } });
+      if (process.platform === 'win32') return;
+      const fifo = join(dir, 'pipe.jpg');
+      execFileSync('mkfifo', [fifo]);
+      expect(await decodePhoto(fifo, SPEC)).toEqual({ ok: false, error: { code: 'not-a-file', reason: 'This is a named pipe, not a photo file.' } });
+      expect(await decodePhoto('/dev/zero', SPEC)).toEqual({ ok: false, error: { code: 'not-a-file', reason: 'This is a device, not a photo file.' } });
     });
 
     it('empty buffers and files are empty', async () => {

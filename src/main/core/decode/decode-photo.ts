@@ -1,6 +1,5 @@
 // Decodes a photo once with sharp (shrink-on-load, upright, flattened, 8-bit sRGB) into a small raw buffer
 // and derives the model tensor, the thumbnail and the metadata from it; bad files become DecodeFailure records.
-import { open } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import {
   classifyVipsError, failure, fileSystemFailure, tooLargeFailure,
@@ -13,6 +12,7 @@ import { specResizeSize, specSourceEdge, type PreprocessSpec } from './preproces
 import { SNIFF_BYTES, sniffImageFormat } from './sniff';
 import { PoolCrashError, PoolTimeoutError } from './worker-pool';
 import { differenceHash } from './dhash';
+import { describeKind, NotAFileError, openRegularFile } from '../fs/safe-open.js';
 
 export interface PhotoMeta {
   /** Displayed size, after EXIF orientation / HEIF transforms. */
@@ -482,7 +482,7 @@ function formatOf(m: Metadata): string {
 }
 
 async function readWhole(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
+  const { handle: fh } = await openRegularFile(path);
   try {
     return await fh.readFile();
   } finally {
@@ -491,9 +491,8 @@ async function readWhole(path: string): Promise<Buffer> {
 }
 
 async function readHead(path: string, bytes: number): Promise<{ head: Buffer; size: number }> {
-  const fh = await open(path, 'r');
+  const { handle: fh, size } = await openRegularFile(path);
   try {
-    const size = (await fh.stat()).size;
     const head = Buffer.alloc(Math.min(bytes, size));
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     return { head: head.subarray(0, bytesRead), size };
@@ -509,15 +508,16 @@ async function readSource(input: string | Buffer): Promise<Source | DecodeFailur
     return { input, clues: cluesOf(input) };
   }
   let fh;
+  let size: number;
   try {
-    fh = await open(input, 'r');
+    // Non-blocking and checked on the descriptor: a FIFO or device in a photo's place is refused, never waited on.
+    ({ handle: fh, size } = await openRegularFile(input));
   } catch (e) {
+    if (e instanceof NotAFileError) return failure('not-a-file', `This is ${describeKind(e.kind)}, not a photo file.`);
     return fileSystemFailure(e);
   }
   try {
-    const st = await fh.stat();
-    if (st.isDirectory()) return failure('unreadable', 'This is a folder, not a file.');
-    if (!st.isFile()) return failure('unreadable', 'This is not a regular file.');
+    const st = { size };
     if (st.size === 0) return failure('empty', 'The file is empty (0 bytes).');
     if (st.size <= BUFFER_LIMIT) {
       const data = await fh.readFile();

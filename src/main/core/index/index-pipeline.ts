@@ -20,6 +20,8 @@ export interface WorkItem {
   /** Known already (a changed file keeps its id). */
   id: string;
   hash?: string;
+  /** A Live Photo's motion clip (the same-named MOV). */
+  motion?: string;
 }
 
 export interface PipelineDeps {
@@ -177,6 +179,10 @@ export async function runPipeline(items: WorkItem[], deps: PipelineDeps, opts: P
         errorCode: null,
         error: null,
         indexedAt: Date.now(),
+        kind: 'photo',
+        duration: null,
+        codec: null,
+        motion: item.motion ?? null,
       };
       let result: DecodeResult;
       try {

@@ -12,6 +12,7 @@ import type { MetadataStore } from './metadata-store.js';
 import { ModelSession } from './model-session.js';
 import { OcrService } from './ocr-service.js';
 import type { OcrEngine } from '../ocr/ocr-engine.js';
+import { FrameCatalog } from './frame-catalog.js';
 import { PhotoCatalog } from './photo-catalog.js';
 import { RemovalService } from './removal-service.js';
 import { SearchService } from './search-service.js';
@@ -52,6 +53,7 @@ export interface LibraryEvents {
 export interface LibraryServices {
   meta: MetadataStore;
   catalog: PhotoCatalog;
+  frames: FrameCatalog;
   models: ModelSession;
   index: ActiveIndex;
   search: SearchService;
@@ -87,6 +89,8 @@ export async function composeServices(dir: string, opts: LibraryOptions, meta: M
   const models = await ModelSession.open(meta, store, loader, { model: opts.model, defaultModel: opts.defaultModel, allowDownload: opts.allowDownload === true, warn });
   const catalog = new PhotoCatalog(dir, () => new Set(meta.current.roots.filter((r) => !r.online).map((r) => r.path)));
   catalog.load(await store.allPhotos());
+  const frames = new FrameCatalog();
+  frames.load(await (await store.frames()).all());
   const userData = await UserDataStore.open(dir);
   // The index run in progress, read by services built before the indexing service.
   const running = () => indexing.running;
@@ -111,12 +115,13 @@ export async function composeServices(dir: string, opts: LibraryOptions, meta: M
     textBearing = await tags.textBearing().catch(() => () => false);
   };
   ocr.beforeRun = refreshGate;
-  return { meta, catalog, models, index, search, indexing, tags, smart: new SmartAlbumService(search, userData), removal, watch, ocr };
+  return { meta, catalog, frames, models, index, search, indexing, tags, smart: new SmartAlbumService(search, userData), removal, watch, ocr };
 }
 
 /** What the shells show about a library. */
 export async function libraryStatus(dir: string, s: LibraryServices, schemaVersion: number): Promise<LibraryStatus> {
-  const { perRoot, ok, failed } = s.catalog.counts();
+  const counts = s.catalog.counts();
+  const { perRoot, ok, failed } = counts;
   const devices = s.models.query.devices();
   const m = s.meta.current;
   return {
@@ -129,6 +134,7 @@ export async function libraryStatus(dir: string, s: LibraryServices, schemaVersi
     schemaVersion,
     tagMargin: s.tags.margin(),
     tagMarginDefault: s.tags.defaultMargin(),
+    videos: counts.videos,
     ocr: { ...(await s.ocr.counts()), enabled: s.ocr.enabled() },
   };
 }

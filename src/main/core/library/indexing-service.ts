@@ -23,6 +23,8 @@ export interface IndexOptions {
   roots?: string[];
   /** false skips reading text in photos this run (`--no-ocr`); the library's setting applies otherwise. */
   ocr?: boolean;
+  /** false leaves video files out of this run (`--no-video`): new ones are not added, known ones are kept. */
+  video?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: IndexProgress) => void;
   batchSize?: number;

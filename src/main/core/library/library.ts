@@ -237,6 +237,13 @@ export class Library extends EventEmitter<LibraryEvents> {
     return this.services.ocr.lines(id);
   }
 
+  /** A video's sampled moments (seconds, in order) and its length; null for photos and unknown ids. */
+  videoMoments(id: string): { duration: number; times: number[] } | null {
+    const r = this.services.catalog.get(id);
+    if (r?.kind !== 'video') return null;
+    return { duration: r.duration ?? 0, times: this.services.frames.ofVideo(id).map((f) => f.t) };
+  }
+
   /** Turns reading text in photos on or off for this library; turning it back on fills the gap at the next run. */
   setOcrEnabled(on: boolean): Promise<void> {
     return this.services.ocr.setEnabled(on);

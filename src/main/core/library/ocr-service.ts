@@ -2,16 +2,15 @@
 // vectors are in, so photos are searchable by meaning first), the stored lines, and the text index over them.
 import sharp from 'sharp';
 import type { PhotoRecord, OcrRow, VectorStore } from '../store/vector-store.js';
-import { openRegularFile, withDeadline } from '../fs/safe-open.js';
+import { withDeadline } from '../fs/safe-open.js';
 import { decodeForOcr, OcrTextIndex, PaddleOcrEngine, type OcrTextHit } from '../ocr/index.js';
-import type { OcrEngine, OcrLine, RgbImage } from '../ocr/ocr-engine.js';
+import { readFileBytes, scaleLines } from '../ocr/read-file-text.js';
+import type { OcrEngine, OcrLine } from '../ocr/ocr-engine.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { PhotoCatalog } from './photo-catalog.js';
 
 /** Longest side of the decode the gate reads (the engine's own gate size: 416 measured, bench-ocr.ts). */
 const GATE_DECODE_SIDE = 416;
-/** Files larger than this are not read into memory for OCR (a 40 MP JPEG is ~20 MB). */
-const MAX_OCR_FILE_BYTES = 200 * 1024 * 1024;
 /** One photo's reading may take this long before it is abandoned and recorded as failed. */
 const OCR_DEADLINE_MS = 60_000;
 /** Rows written per commit: a kill loses at most this many photos' reading. */
@@ -171,7 +170,7 @@ export class OcrService {
 
   /** Gate, then full reading; boxes come back in the upright photo's own pixels. */
   private async readPhoto(p: PhotoRecord, stats: OcrRunStats): Promise<OcrRow> {
-    const bytes = await readFileSafely(p.path);
+    const bytes = await readFileBytes(p.path);
     const orientation = (await sharp(bytes).metadata().catch(() => null))?.orientation ?? 1;
     let reason = this.cheapReason(p);
     if (!reason) {
@@ -223,21 +222,3 @@ export class OcrService {
   }
 }
 
-/** The whole file, read without ever blocking on a FIFO (the photo was a regular file when indexed). */
-async function readFileSafely(file: string): Promise<Buffer> {
-  const { handle, size } = await openRegularFile(file);
-  try {
-    if (size > MAX_OCR_FILE_BYTES) throw new Error(`the file is larger than ${MAX_OCR_FILE_BYTES >> 20} MB`);
-    return await handle.readFile();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Boxes from the decoded copy scaled to the upright photo's size (the decode caps the longest side). */
-export function scaleLines(lines: OcrLine[], decoded: RgbImage, width: number, height: number): OcrLine[] {
-  const sx = width > 0 ? width / decoded.width : 1;
-  const sy = height > 0 ? height / decoded.height : 1;
-  if (Math.abs(sx - 1) < 1e-9 && Math.abs(sy - 1) < 1e-9) return lines;
-  return lines.map((l) => ({ ...l, box: l.box.map(([x, y]) => [Math.round(x * sx), Math.round(y * sy)]) as OcrLine['box'] }));
-}

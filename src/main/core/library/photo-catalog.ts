@@ -102,6 +102,9 @@ export class PhotoCatalog {
       gps: r.lat !== null && r.lon !== null ? { lat: r.lat, lon: r.lon } : null,
       thumbnail: r.thumb ? path.join(this.libDir, r.thumb) : null,
       offline: offline.has(r.root),
+      kind: r.kind,
+      ...(r.kind === 'video' ? { duration: r.duration } : {}),
+      ...(r.motion ? { motion: true } : {}),
     };
   }
 
@@ -144,21 +147,23 @@ export class PhotoCatalog {
   }
 
   /** Photos and failures per root, and in all. */
-  counts(): { perRoot: Map<string, RootCounts>; ok: number; failed: number } {
+  counts(): { perRoot: Map<string, RootCounts>; ok: number; failed: number; videos: number } {
     const perRoot = new Map<string, RootCounts>();
     let ok = 0;
     let failed = 0;
+    let videos = 0;
     for (const p of this.photos.values()) {
       const c = perRoot.get(p.root) ?? { photos: 0, failed: 0 };
       if (p.status === 'ok') {
         c.photos++;
         ok++;
+        if (p.kind === 'video') videos++;
       } else {
         c.failed++;
         failed++;
       }
       perRoot.set(p.root, c);
     }
-    return { perRoot, ok, failed };
+    return { perRoot, ok, failed, videos };
   }
 }

@@ -19,9 +19,10 @@ import type { PhotoRecord } from './vector-store.js';
 /**
  * Version of the table layout this code reads and writes, recorded in each table (metadata of its `id` field).
  * 1: tables written before the version was recorded (may lack `phash`). 2: version recorded; photos have `phash`.
+ * 3: photos have `kind`, `duration`, `codec`, `motion` (videos); the `ocr` and `frames` tables.
  * A table with a higher number was written by a newer Soutu and is refused rather than misread.
  */
-export const STORE_SCHEMA_VERSION = 2;
+export const STORE_SCHEMA_VERSION = 3;
 export const SCHEMA_KEY = 'soutu.schema_version';
 export const PHOTOS = 'photos';
 export const VECTOR_PREFIX = 'vectors_';
@@ -56,6 +57,11 @@ export const photoSchema = new Schema([
   new Field('error_code', new Utf8(), true),
   new Field('error', new Utf8(), true),
   new Field('indexed_at', new Float64(), false),
+  // Schema 3 (videos): nullable, so tables written before them gain them empty (read as photos).
+  new Field('kind', new Utf8(), true),
+  new Field('duration', new Float64(), true),
+  new Field('codec', new Utf8(), true),
+  new Field('motion', new Utf8(), true),
 ]);
 
 export const PHOTO_COLUMNS = photoSchema.fields.map((f) => f.name);
@@ -130,6 +136,10 @@ export function photosToArrow(rows: PhotoRecord[]): ArrowTable {
     error_code: vectorFromArray(col('errorCode'), new Utf8()),
     error: vectorFromArray(col('error'), new Utf8()),
     indexed_at: vectorFromArray(col('indexedAt'), new Float64()),
+    kind: vectorFromArray(col('kind'), new Utf8()),
+    duration: vectorFromArray(col('duration'), new Float64()),
+    codec: vectorFromArray(col('codec'), new Utf8()),
+    motion: vectorFromArray(col('motion'), new Utf8()),
   } as Record<string, ArrowVector>);
 }
 
@@ -157,6 +167,10 @@ export function rowToPhoto(r: Record<string, unknown>): PhotoRecord {
     errorCode: (r.error_code as string | null) ?? null,
     error: (r.error as string | null) ?? null,
     indexedAt: Number(r.indexed_at),
+    kind: r.kind === 'video' ? 'video' : 'photo',
+    duration: num(r.duration),
+    codec: (r.codec as string | null) ?? null,
+    motion: (r.motion as string | null) ?? null,
   };
 }
 

@@ -4,7 +4,7 @@ import type * as lancedb from '@lancedb/lancedb';
 import { Field, Float64, Int32, Schema, Utf8, type RecordBatch, Table as ArrowTable, vectorFromArray, type Vector as ArrowVector } from 'apache-arrow';
 import { chunks, idField, idList, VECTOR_PREFIX, vectorsToArrow, WRITE_CHUNK } from './lance-schema.js';
 import { guard } from './store-errors.js';
-import type { ModelTags, ModelVectors, OcrRow, OcrStore, TagRow, VectorRows } from './vector-store.js';
+import type { FrameRecord, FrameStore, ModelTags, ModelVectors, OcrRow, OcrStore, TagRow, VectorRows } from './vector-store.js';
 
 export class LanceModelVectors implements ModelVectors {
   constructor(
@@ -209,4 +209,47 @@ function toOcrRow(r: Record<string, unknown>): OcrRow {
     lines: String(r.lines),
     readAt: Number(r.read_at),
   };
+}
+
+export const frameSchema = new Schema([
+  idField(),
+  new Field('video_id', new Utf8(), false),
+  new Field('t', new Float64(), false),
+  new Field('thumb', new Utf8(), true),
+  new Field('dhash', new Utf8(), true),
+]);
+
+export class LanceFrameTable implements FrameStore {
+  constructor(
+    readonly table: lancedb.Table,
+    private readonly dir: string,
+  ) {}
+
+  async upsert(rows: FrameRecord[]): Promise<void> {
+    for (const part of chunks(rows, WRITE_CHUNK)) {
+      const data = new ArrowTable({
+        id: vectorFromArray(part.map((r) => r.id), new Utf8()),
+        video_id: vectorFromArray(part.map((r) => r.videoId), new Utf8()),
+        t: vectorFromArray(part.map((r) => r.t), new Float64()),
+        thumb: vectorFromArray(part.map((r) => r.thumb), new Utf8()),
+        dhash: vectorFromArray(part.map((r) => r.dhash), new Utf8()),
+      } as Record<string, ArrowVector>);
+      await guard(this.dir, () => this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data));
+    }
+  }
+
+  async deleteVideos(videoIds: string[]): Promise<void> {
+    for (const part of chunks(videoIds, 500)) await guard(this.dir, () => this.table.delete(`video_id IN (${idList(part)})`));
+  }
+
+  async all(): Promise<FrameRecord[]> {
+    const rows = await this.table.query().toArray();
+    return rows.map((r) => ({
+      id: String(r.id),
+      videoId: String(r.video_id),
+      t: Number(r.t),
+      thumb: (r.thumb as string | null) ?? null,
+      dhash: (r.dhash as string | null) ?? null,
+    }));
+  }
 }

@@ -15,7 +15,7 @@ function row(id: string, extra: Partial<PhotoRecord> = {}): PhotoRecord {
   return {
     id, path: `/photos/${id}.jpg`, root: '/photos', folder: '/photos', name: `${id}.jpg`, size: 1000 + id.length, mtime: 1_700_000_000_000,
     hash: `h-${id}`, width: 640, height: 480, format: 'jpeg', takenAt: null, camera: 'Cam 相机', lat: null, lon: null, thumb: `thumbs/${id}.webp`,
-    phash: '0123456789abcdef', status: 'ok', errorCode: null, error: null, indexedAt: 1_700_000_000_001, ...extra,
+    phash: '0123456789abcdef', status: 'ok', errorCode: null, error: null, indexedAt: 1_700_000_000_001, kind: 'photo', duration: null, codec: null, motion: null, ...extra,
   };
 }
 

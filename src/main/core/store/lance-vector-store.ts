@@ -13,9 +13,11 @@ import {
 
 /** Recognised text of photos (issue 13): one table, independent of the CLIP model. */
 const OCR = 'ocr';
-import { LanceModelTags, LanceModelVectors, LanceOcrTable, ocrSchema, tagSchema } from './lance-tables.js';
+/** Sampled frames of videos (issue 14). */
+const FRAMES = 'frames';
+import { frameSchema, LanceFrameTable, LanceModelTags, LanceModelVectors, LanceOcrTable, ocrSchema, tagSchema } from './lance-tables.js';
 import { guard, messageOf, osCondition, readGuard, StoreError } from './store-errors.js';
-import type { ModelTags, ModelVectors, OcrStore, PhotoRecord, VectorStore } from './vector-store.js';
+import type { FrameStore, ModelTags, ModelVectors, OcrStore, PhotoRecord, VectorStore } from './vector-store.js';
 
 export { photosToArrow, sqlString, STORE_SCHEMA_VERSION, vectorsToArrow } from './lance-schema.js';
 export { explainStoreError, StoreError, type StoreErrorReason } from './store-errors.js';
@@ -95,6 +97,7 @@ export class LanceVectorStore implements VectorStore {
   private vectorTables = new Map<string, LanceModelVectors>();
   private tagTables = new Map<string, LanceModelTags>();
   private ocrTable: LanceOcrTable | null = null;
+  private frameTable: LanceFrameTable | null = null;
   private photos!: lancedb.Table;
   private readonly quarantineDir: string;
 
@@ -330,6 +333,15 @@ export class LanceVectorStore implements VectorStore {
     return this.ocrTable;
   }
 
+  async frames(): Promise<FrameStore> {
+    if (!this.frameTable) {
+      const table = await this.openTable(FRAMES, frameSchema);
+      await this.stampVersion(table);
+      this.frameTable = new LanceFrameTable(table, this.dir);
+    }
+    return this.frameTable;
+  }
+
   async listVectorTables(): Promise<string[]> {
     return (await this.db.tableNames()).filter((n) => n.startsWith(VECTOR_PREFIX)).map((n) => n.slice(VECTOR_PREFIX.length));
   }
@@ -340,6 +352,7 @@ export class LanceVectorStore implements VectorStore {
     await guard(this.dir, () => this.photos.optimize({ cleanupOlderThan: olderThan }));
     for (const t of this.vectorTables.values()) await guard(this.dir, () => t.table.optimize({ cleanupOlderThan: olderThan }));
     if (this.ocrTable) await guard(this.dir, () => this.ocrTable!.table.optimize({ cleanupOlderThan: olderThan }));
+    if (this.frameTable) await guard(this.dir, () => this.frameTable!.table.optimize({ cleanupOlderThan: olderThan }));
   }
 
   async close(): Promise<void> {
@@ -347,6 +360,7 @@ export class LanceVectorStore implements VectorStore {
     for (const t of this.vectorTables.values()) t.table.close();
     for (const t of this.tagTables.values()) t.close();
     this.ocrTable?.table.close();
+    this.frameTable?.table.close();
     this.db.close();
   }
 }

@@ -24,6 +24,31 @@ export interface PhotoRecord {
   errorCode: string | null;
   error: string | null;
   indexedAt: number;
+  /** 'video': searched through its frames (FrameRecord); absent in tables written before videos (photo). */
+  kind: 'photo' | 'video';
+  /** Seconds, for videos. */
+  duration: number | null;
+  /** The video codec (browserPlayable decides from it whether the file plays as it is). */
+  codec: string | null;
+  /** A Live Photo's motion clip: the path of the same-named MOV, which is not listed apart. */
+  motion: string | null;
+}
+
+/** One sampled moment of a video: its own vector (id `<videoId>@<index>`) and thumbnail. */
+export interface FrameRecord {
+  id: string;
+  videoId: string;
+  /** Seconds from the start (what video.currentTime uses). */
+  t: number;
+  thumb: string | null;
+  dhash: string | null;
+}
+
+export interface FrameStore {
+  upsert(rows: FrameRecord[]): Promise<void>;
+  /** Every frame of these videos. */
+  deleteVideos(videoIds: string[]): Promise<void>;
+  all(): Promise<FrameRecord[]>;
 }
 
 export interface VectorRows {
@@ -103,6 +128,8 @@ export interface VectorStore {
   tags(modelKey: string): Promise<ModelTags>;
   /** Recognised text of photos (one table for the library: text does not depend on the CLIP model). */
   ocr(): Promise<OcrStore>;
+  /** Sampled frames of videos (their vectors are in the model's vector table, under the frame ids). */
+  frames(): Promise<FrameStore>;
   /** Compacts small fragments left by many small commits and drops old versions. */
   optimize(): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 // SoutuApi inside the desktop app: a thin wrapper over the preload's window.soutu (IPC), normalising
 // errors to CallError and building soutu-media:// image URLs.
 import type { CallArgs, CallName, CallResult, EventName, EventPayloads, SoutuApi } from '../../../shared/api';
+import type { MediaKind } from '../../../shared/contract';
 import { CallError } from './call-error';
 
 type Bridge = NonNullable<Window['soutu']>;
@@ -41,6 +42,12 @@ export class ElectronApi implements SoutuApi {
 
   imageUrl(photo: { id: string }, kind: 'thumb' | 'full'): string {
     return this.bridge.imageUrl ? this.bridge.imageUrl(photo, kind) : `soutu-media://${kind}/${encodeURIComponent(photo.id)}`;
+  }
+
+  mediaUrl(photo: { id: string }, kind: MediaKind, index?: number): string {
+    if (this.bridge.mediaUrl) return this.bridge.mediaUrl(photo, kind, index);
+    const tail = kind === 'moment' && index !== undefined ? `/${index}` : '';
+    return `soutu-media://${kind}/${encodeURIComponent(photo.id)}${tail}`;
   }
 
   /** Drags a result out to another app (Finder, a chat window…); call from dragstart after preventDefault. */

@@ -1,6 +1,7 @@
 // SoutuApi over HTTP for serve mode: calls are POST /api/call/<name> with JSON, events come from one
 // EventSource on /api/events (reconnecting on its own), images are /media/<kind>/<id>.
 import type { CallArgs, CallName, CallResult, EventName, EventPayloads, SoutuApi } from '../../../shared/api';
+import type { MediaKind } from '../../../shared/contract';
 import { CallError } from './call-error';
 
 type Listener = (payload: unknown) => void;
@@ -71,6 +72,11 @@ export class HttpApi implements SoutuApi {
 
   imageUrl(photo: { id: string }, kind: 'thumb' | 'full'): string {
     return `${this.base}/media/${kind}/${encodeURIComponent(photo.id)}`;
+  }
+
+  mediaUrl(photo: { id: string }, kind: MediaKind, index?: number): string {
+    const tail = kind === 'moment' && index !== undefined ? `/${index}` : '';
+    return `${this.base}/media/${kind}/${encodeURIComponent(photo.id)}${tail}`;
   }
 
   private connect(): EventSource {

@@ -13,7 +13,7 @@ import {
 } from './failure-messages';
 
 const LANGS: FailureLang[] = ['en', 'zh-CN'];
-const src = (rel: string) => fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
+const src = (rel: string) => fileURLToPath(new URL(`../${rel}`, import.meta.url));
 
 /** The string literals of `export type <name> = 'a' | 'b' …` (or of a `kind:` field) in an engine source file. */
 function unionMembers(file: string, pattern: RegExp): string[] {

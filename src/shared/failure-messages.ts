@@ -1,7 +1,7 @@
 // Why a file or a folder was left out of the index, in the reader's language: a short label and one sentence
 // per failure code (photos: core/decode/errors.ts; videos: core/video/video-errors.ts) and per scan-problem
 // kind (ScanProblem), built from the code and, where the engine sends them, its details (format, size…).
-// Pure TypeScript, no Svelte or DOM, so the CLI can print the same sentences: it belongs in src/shared/.
+// Pure TypeScript, no Svelte or DOM: the UI and the CLI print the same sentences.
 
 export type FailureLang = 'en' | 'zh-CN';
 
