@@ -22,6 +22,8 @@ export interface WorkItem {
   hash?: string;
   /** A Live Photo's motion clip (the same-named MOV). */
   motion?: string;
+  /** Videos go through the video stage (their frames), not the photo pipeline. */
+  kind?: 'photo' | 'video';
 }
 
 export interface PipelineDeps {

@@ -97,17 +97,17 @@ export async function composeServices(dir: string, opts: LibraryOptions, meta: M
   const isIndexing = () => running() !== null;
   const index = new ActiveIndex({ dir, store, readOnly, activeModel: () => meta.current.model, indexing: isIndexing, warn });
   models.on('switched', () => index.reset());
-  const tags = new TagService({ dir, readOnly, meta, userData, store, models, index, catalog });
+  const tags = new TagService({ dir, readOnly, meta, userData, store, models, index, catalog, frames });
   let textBearing: (id: string) => boolean = () => false;
   const ocr = new OcrService({ store, meta, catalog, engine: opts.ocrEngine, warn, gate: { taggedAsText: (id) => textBearing(id) } });
-  const search = new SearchService({ catalog, index, models, ocr, open: hooks.open });
-  const removal = new RemovalService({ dir, store, meta, catalog, index, tags, ocr, indexing: isIndexing, changed: hooks.changed });
+  const search = new SearchService({ catalog, index, models, ocr, frames, open: hooks.open });
+  const removal = new RemovalService({ dir, store, meta, catalog, index, tags, ocr, frames, indexing: isIndexing, changed: hooks.changed });
   const watch = new WatchService({
     dir, readOnly, roots: () => meta.current.roots.map((r) => r.path), running, warn,
     index: (roots) => indexing.index({ roots }),
   });
   const indexing: IndexingService = new IndexingService({
-    dir, readOnly, threads: opts.threads, openedAt: Date.now(), meta, store, catalog, models, index, removal, tags, ocr,
+    dir, readOnly, threads: opts.threads, openedAt: Date.now(), meta, store, catalog, frames, models, index, removal, tags, ocr,
     // The gate reads the tags as the run left them (they are made just before the text stage).
     addRoot: hooks.addRoot, progress: hooks.progress, changed: hooks.changed, warn,
   });

@@ -6,6 +6,7 @@ import type { ScanProblem } from '../../../shared/types.js';
 import { IMAGE_EXTENSIONS, sniffImageFormat } from '../decode/index.js';
 import { photoId, quickHash, type WorkItem } from '../index/index-pipeline.js';
 import { walkRoot, type ScannedFile } from '../scan/walk.js';
+import { pairLivePhotos, sniffVideoFormat, VIDEO_EXTENSIONS } from '../video/index.js';
 import type { PhotoRecord } from '../store/vector-store.js';
 import type { RootMeta } from './library-meta.js';
 import type { PhotoCatalog } from './photo-catalog.js';
@@ -30,6 +31,8 @@ export interface PlanDeps {
   haveVector: ReadonlySet<string>;
   progress: ProgressTracker;
   signal?: AbortSignal;
+  /** false: videos are neither walked nor dropped (the run leaves them as they are). */
+  videos?: boolean;
 }
 
 /**
@@ -51,10 +54,12 @@ export async function planRun(roots: RootMeta[], deps: PlanDeps): Promise<RunPla
     meta.online = true;
     const seen = new Set<string>();
     const files: ScannedFile[] = [];
+    const withVideos = deps.videos !== false;
     for await (const f of walkRoot(root, {
       exclude: [deps.dir],
       imageExtensions: IMAGE_EXTENSIONS,
       sniff: sniffImageFormat,
+      ...(withVideos ? { videoExtensions: VIDEO_EXTENSIONS, sniffVideo: sniffVideoFormat } : {}),
       onProblem: (p) => plan.problems.push(p),
       signal,
     })) {
@@ -64,17 +69,34 @@ export async function planRun(roots: RootMeta[], deps: PlanDeps): Promise<RunPla
       progress.emit();
     }
     if (signal?.aborted) break;
+    // A Live Photo's MOV belongs to its still: it is not listed as a video of its own.
+    const known = (file: string) => catalog.get(catalog.idForPath(file) ?? '');
+    const live = pairLivePhotos(files.map((f) => ({ path: f.path, durationS: known(f.path)?.duration ?? null })));
+    const motionOf = new Map(live.pairs.map((p) => [p.still, p.motion]));
     for (const f of files) {
+      if (live.hidden.has(f.path)) {
+        progress.p.found--;
+        seen.delete(f.path);
+        continue;
+      }
       const id = catalog.idForPath(f.path);
       const rec = id ? catalog.get(id) : undefined;
-      // Unchanged: same size and time, and either a vector or a failure that re-reading would not change.
-      if (rec && rec.size === f.size && rec.mtime === f.mtime && rec.root === root && ((rec.status === 'failed' && !RETRIED.has(rec.errorCode ?? '')) || haveVector.has(rec.id))) {
+      // Without videos in this run the MOVs were not walked: a still keeps the motion clip it had.
+      const motion = withVideos ? motionOf.get(f.path) : (rec?.motion ?? undefined);
+      // Unchanged: same size and time, same Live Photo pairing, and either a vector or a failure that re-reading would not change.
+      const done = rec && ((rec.status === 'failed' && !RETRIED.has(rec.errorCode ?? '')) || haveVector.has(rec.kind === 'video' ? `${rec.id}@0` : rec.id));
+      if (rec && rec.size === f.size && rec.mtime === f.mtime && rec.root === root && (rec.motion ?? undefined) === motion && done) {
         progress.p.unchanged++;
         continue;
       }
-      plan.work.push({ path: f.path, root, size: f.size, mtime: f.mtime, id: rec?.id ?? photoId(f.path) });
+      plan.work.push({ path: f.path, root, size: f.size, mtime: f.mtime, id: rec?.id ?? photoId(f.path), kind: f.kind, ...(motion ? { motion } : {}) });
     }
-    for (const rec of catalog.values()) if (rec.root === root && !seen.has(rec.path)) plan.gone.push(rec);
+    for (const rec of catalog.values()) {
+      if (rec.root !== root || seen.has(rec.path)) continue;
+      // With videos left out of this run, known videos are not gone, only not looked at.
+      if (!withVideos && rec.kind === 'video') continue;
+      plan.gone.push(rec);
+    }
   }
   return plan;
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { IndexProgress, IndexReport } from '../../../shared/types.js';
 import { decodePhoto } from '../decode/index.js';
 import { SoutuError } from '../errors.js';
-import { runPipeline, thumbRelPath } from '../index/index-pipeline.js';
+import { runPipeline, thumbRelPath, type WorkItem } from '../index/index-pipeline.js';
 import type { ModelVectors, PhotoRecord, VectorStore } from '../store/vector-store.js';
 import type { ActiveIndex } from './active-index.js';
 import { rehashOutdated } from './dhash-migration.js';
@@ -16,7 +16,9 @@ import type { MetadataStore } from './metadata-store.js';
 import type { ModelSession } from './model-session.js';
 import type { PhotoCatalog } from './photo-catalog.js';
 import type { RemovalService } from './removal-service.js';
+import { isFrameId, ownerOf, type FrameCatalog } from './frame-catalog.js';
 import type { OcrService } from './ocr-service.js';
+import { indexVideos } from './video-indexer.js';
 import type { TagService } from './tag-service.js';
 
 export interface IndexOptions {
@@ -44,6 +46,7 @@ export interface IndexingDeps {
   removal: RemovalService;
   tags: TagService;
   ocr: OcrService;
+  frames: FrameCatalog;
   addRoot(root: string): Promise<void>;
   progress(p: IndexProgress): void;
   changed(): void;
@@ -86,7 +89,7 @@ export class IndexingService {
     });
 
     // 1. Walk the roots and compare with the catalog.
-    const plan = await planRun(roots, { dir: deps.dir, catalog: deps.catalog, haveVector, progress, signal: opts.signal });
+    const plan = await planRun(roots, { dir: deps.dir, catalog: deps.catalog, haveVector, progress, signal: opts.signal, videos: opts.video });
     // 2. Moves and renames keep their vectors; vanished files leave the index.
     const moves = await detectMoves(plan, deps.catalog, haveVector, opts.signal);
     const movedIds = await this.applyMoves(moves, vectors, target);
@@ -95,8 +98,10 @@ export class IndexingService {
     await deps.removal.deletePhotos(plan.gone.map((g) => g.id));
     progress.p.removed = plan.gone.filter((g) => !movedFrom.has(g.id)).length;
 
-    // 3. Decode, embed, write.
+    // 3. Decode, embed, write: photos first, then videos (a long video never holds photos up).
     const todo = plan.work.filter((w) => !movedIds.has(w.id));
+    const photos = todo.filter((w) => w.kind !== 'video');
+    const videos = todo.filter((w) => w.kind === 'video');
     progress.p.phase = 'indexing';
     progress.p.found = progress.p.unchanged + todo.length + progress.p.moved;
     progress.todo = todo.length;
@@ -105,7 +110,7 @@ export class IndexingService {
     let cancelled: boolean;
     try {
       await runPipeline(
-        todo,
+        photos,
         {
           store: deps.store,
           vectors,
@@ -126,6 +131,7 @@ export class IndexingService {
           },
         },
       );
+      if (videos.length > 0 && !opts.signal?.aborted) await this.runVideos(videos, vectors, target, progress, opts.signal, () => newlyFailed++);
     } finally {
       cancelled = opts.signal?.aborted === true;
       await this.finishRoots(roots.map((r) => r.path), cancelled);
@@ -153,6 +159,39 @@ export class IndexingService {
       ...(ocr ? { ocr } : {}),
     };
     return report;
+  }
+
+  /** The video stage: after the photos, one video at a time, its frames embedded by the same model. */
+  private async runVideos(items: WorkItem[], vectors: ModelVectors, target: ModelMeta, progress: ProgressTracker, signal: AbortSignal | undefined, failed: () => void): Promise<void> {
+    const { deps } = this;
+    await indexVideos(
+      items,
+      {
+        dir: deps.dir,
+        store: deps.store,
+        vectors,
+        embedder: deps.models.indexing,
+        runDir: path.join(deps.dir, 'run'),
+        threads: deps.threads,
+        framesOf: (id) => deps.frames.ofVideo(id),
+        onDropFrames: (id, frameIds) => {
+          deps.frames.removeVideos([id]);
+          deps.index.delete(frameIds);
+        },
+        onCommit: (row, frames, vecs) => {
+          deps.catalog.commit([row]);
+          deps.frames.setVideo(row.id, frames);
+          deps.index.commit(target.key, vecs, row.status === 'ok' ? [] : [row.id]);
+        },
+      },
+      {
+        signal,
+        onItemDone: (row) => {
+          if (row.status !== 'ok') failed();
+          progress.itemDone(row.status === 'ok', row.path);
+        },
+      },
+    );
   }
 
   /** The text-reading stage: after the vectors, so every photo is searchable by meaning before its text is read. */
@@ -238,12 +277,18 @@ export class IndexingService {
     if (!cancelled && serving) deps.index.snapshot(true);
   }
 
-  /** Vectors whose photo row never landed (killed between the two commits) are dropped. */
+  /** Vectors (and video frames) whose photo or video row never landed (killed between the commits) are dropped. */
   private async sweepOrphans(target: ModelMeta, vectors: ModelVectors): Promise<void> {
-    const { index, catalog } = this.deps;
+    const { index, catalog, frames, store } = this.deps;
+    const strayVideos = [...frames.videos()].filter((v) => !catalog.isOk(v) || catalog.get(v)?.kind !== 'video');
+    if (strayVideos.length > 0) {
+      await (await store.frames()).deleteVideos(strayVideos);
+      frames.removeVideos(strayVideos);
+    }
     const loaded = target.key === this.deps.models.active?.key ? index.loaded : null;
     const ids = loaded ? [...loaded.idSet()] : await vectors.ids();
-    const orphans = ids.filter((id) => !catalog.isOk(id));
+    // A frame's vector belongs to its video, and to a frame the catalog still has.
+    const orphans = ids.filter((id) => !catalog.isOk(ownerOf(id)) || (isFrameId(id) && !frames.get(id)));
     if (orphans.length === 0) return;
     await index.tableChange(async () => {
       await vectors.delete(orphans);

@@ -9,10 +9,12 @@ import type {
 } from '../../../shared/types.js';
 import { SoutuError } from '../errors.js';
 import type { OcrLine } from '../ocr/ocr-engine.js';
+import { killAllMediaProcesses, reapOrphans, type VideoSignature } from '../video/index.js';
+import { VideoMedia } from './video-media.js';
 import { thumbRelPath } from '../index/index-pipeline.js';
 import { LanceVectorStore, type StoreRepair } from '../store/lance-vector-store.js';
 import { composeServices, libraryStatus, type LibraryEvents, type LibraryOptions, type LibraryServices } from './compose-services.js';
-import { duplicateGroups } from './duplicate-service.js';
+import { duplicateGroups, videoDuplicateGroups } from './duplicate-service.js';
 import { IndexSnapshots } from './index-snapshots.js';
 import type { IndexOptions } from './indexing-service.js';
 import { acquireLock, type LibraryLock } from './library-lock.js';
@@ -31,6 +33,9 @@ export type { LibraryEvents, LibraryOptions, LibraryServices } from './compose-s
 
 export class Library extends EventEmitter<LibraryEvents> {
   private closing = false;
+  private media: VideoMedia | null = null;
+  /** Video signatures computed for duplicate checks, by id, size and mtime. */
+  private readonly signatures = new Map<string, VideoSignature | null>();
 
   private constructor(
     readonly dir: string,
@@ -47,6 +52,8 @@ export class Library extends EventEmitter<LibraryEvents> {
     // Private by default: photos' names, places and thumbnails are nobody else's business on a shared machine.
     await mkdir(abs, { recursive: true, mode: 0o700 });
     const lock = opts.readOnly ? null : await acquireLock(abs);
+    // ffmpeg processes a killed earlier run left behind (recorded in <library>/run) are ended first.
+    if (lock) await reapOrphans(path.join(abs, 'run')).catch(() => {});
     let store: LanceVectorStore | null = null;
     try {
       const readOnly = opts.readOnly === true;
@@ -219,9 +226,11 @@ export class Library extends EventEmitter<LibraryEvents> {
     return this.services.smart.remove(id);
   }
 
-  /** Groups of near-identical photos (resized, re-compressed, burst), with the one to keep first. */
-  duplicates(opts: { maxHamming?: number; minCosine?: number } = {}): Promise<DuplicateGroup[]> {
-    return duplicateGroups(this.services.catalog, this.services.index, opts);
+  /** Groups of near-identical photos (resized, re-compressed, burst) and re-encoded videos, the one to keep first. */
+  async duplicates(opts: { maxHamming?: number; minCosine?: number } = {}): Promise<DuplicateGroup[]> {
+    const photos = await duplicateGroups(this.services.catalog, this.services.index, opts);
+    const videos = await videoDuplicateGroups(this.services.catalog, this.signatures, path.join(this.dir, 'run'));
+    return [...photos, ...videos].sort((a, b) => b.photos.length - a.photos.length || a.paths[0].localeCompare(b.paths[0]));
   }
 
   trashPhotos(ids: string[], trash: (file: string) => Promise<void>): Promise<{ trashed: number; failed: { id: string; error: string }[] }> {
@@ -235,6 +244,11 @@ export class Library extends EventEmitter<LibraryEvents> {
   /** The text lines read from a photo (boxes in its upright pixels), or null when none were read. */
   photoText(id: string): Promise<OcrLine[] | null> {
     return this.services.ocr.lines(id);
+  }
+
+  /** A video's moments' thumbnails, Live Photo clips and browser previews (for the media routes). */
+  get videoMedia(): VideoMedia {
+    return (this.media ??= new VideoMedia(this.dir, this.services.catalog, this.services.frames));
   }
 
   /** A video's sampled moments (seconds, in order) and its length; null for photos and unknown ids. */
@@ -276,6 +290,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     this.closing = true;
     await s.search.settle();
     await s.ocr.close();
+    killAllMediaProcesses();
     await s.models.close();
     await s.meta.flush();
     await this.store.close();

@@ -99,13 +99,14 @@ export class OcrService {
   /** Photos whose text has not been read with this engine since their file last changed. */
   async pending(): Promise<PhotoRecord[]> {
     await this.load();
-    return [...this.deps.catalog.values()].filter((p) => p.status === 'ok' && !this.current(p));
+    // Videos' text is not read (their frames are small and many): photos only.
+    return [...this.deps.catalog.values()].filter((p) => p.status === 'ok' && p.kind !== 'video' && !this.current(p));
   }
 
   async counts(): Promise<{ done: number; pending: number }> {
     const pending = (await this.pending()).length;
     let ok = 0;
-    for (const p of this.deps.catalog.values()) if (p.status === 'ok') ok++;
+    for (const p of this.deps.catalog.values()) if (p.status === 'ok' && p.kind !== 'video') ok++;
     return { done: ok - pending, pending };
   }
 

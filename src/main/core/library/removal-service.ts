@@ -6,6 +6,7 @@ import type { VectorStore } from '../store/vector-store.js';
 import type { ActiveIndex } from './active-index.js';
 import type { MetadataStore } from './metadata-store.js';
 import { isInside, type PhotoCatalog } from './photo-catalog.js';
+import type { FrameCatalog } from './frame-catalog.js';
 import type { OcrService } from './ocr-service.js';
 import type { TagService } from './tag-service.js';
 
@@ -17,6 +18,7 @@ export interface RemovalDeps {
   index: ActiveIndex;
   tags: TagService;
   ocr: OcrService;
+  frames: FrameCatalog;
   /** Whether an index run is going on (its end takes the index snapshot). */
   indexing(): boolean;
   changed(): void;
@@ -35,18 +37,28 @@ export class RemovalService {
 
   private async deleteRows(ids: string[]): Promise<void> {
     const { store, meta, catalog, index, tags, dir } = this.deps;
-    // Vectors first: a kill in between leaves a photo row without a vector, which the next run redoes.
+    // Vectors first: a kill in between leaves a photo row without a vector, which the next run redoes. A video's
+    // vectors are its frames'.
+    const { frames } = this.deps;
+    const frameIds = ids.flatMap((id) => frames.ofVideo(id).map((f) => f.id));
+    const vectorIds = [...ids, ...frameIds];
     const active = meta.current.model;
     for (const key of await store.listVectorTables()) {
       const t = await store.vectors(key, active?.key === key ? active.dim : 1);
-      await t.delete(ids);
+      await t.delete(vectorIds);
     }
-    if (active) await (await store.tags(active.key)).delete(ids);
+    if (active) await (await store.tags(active.key)).delete(vectorIds);
     await (await store.ocr()).delete(ids);
+    const videoIds = ids.filter((id) => frames.ofVideo(id).length > 0);
+    if (videoIds.length > 0) {
+      for (const id of videoIds) for (const f of frames.ofVideo(id)) if (f.thumb) await rm(path.join(dir, f.thumb), { force: true });
+      await (await store.frames()).deleteVideos(videoIds);
+      frames.removeVideos(videoIds);
+    }
     await store.deletePhotos(ids);
-    tags.forget(ids);
+    tags.forget(vectorIds);
     this.deps.ocr.forget(ids);
-    index.delete(ids);
+    index.delete(vectorIds);
     for (const id of ids) {
       const r = catalog.remove(id);
       if (r?.thumb) await rm(path.join(dir, r.thumb), { force: true });

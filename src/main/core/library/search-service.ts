@@ -9,6 +9,8 @@ import { LruCache } from '../search/lru-cache.js';
 import { extractTextFilters, isArithmetic, keywordTokens, parseQuery } from '../search/query-parser.js';
 import type { OcrTextHit } from '../ocr/index.js';
 import type { OcrService } from './ocr-service.js';
+import { ownerOf, type FrameCatalog } from './frame-catalog.js';
+import type { VideoMoment } from '../../../shared/types.js';
 import { bestMatchCutoff, DEFAULT_CUTOFF, ScoreAccumulator } from '../search/relevance.js';
 import { findCatalogModel } from '../embed/model-catalog.js';
 import type { ActiveIndex } from './active-index.js';
@@ -32,6 +34,7 @@ export interface SearchServiceDeps {
   index: ActiveIndex;
   models: ModelSession;
   ocr: OcrService;
+  frames: FrameCatalog;
   /** False once the library is closing (the warm-up stops). */
   open(): boolean;
 }
@@ -58,7 +61,12 @@ export class SearchService {
   async imageVector(query: ImageQuery): Promise<Float32Array> {
     const { catalog, index, models } = this.deps;
     if (query.kind === 'photo') {
-      const v = (await index.get()).get(query.id);
+      const idx = await index.get();
+      // A video stands for what it shows over time: the mean of its moments.
+      const frames = catalog.get(query.id)?.kind === 'video' ? this.deps.frames.ofVideo(query.id) : [];
+      const parts = frames.map((f) => idx.get(f.id)).filter((v): v is Float32Array => !!v);
+      if (parts.length > 0) return this.combine(parts.map((v) => ({ v, w: 1 })));
+      const v = idx.get(query.id);
       if (!v) throw new SoutuError('not-found', `No indexed photo with id ${query.id}.`);
       return v;
     }
@@ -162,8 +170,13 @@ export class SearchService {
     const idx = await index.get();
     const limit = Math.max(0, Math.min(opts.limit ?? DEFAULT_LIMIT, 10_000));
     const offset = Math.max(0, opts.offset ?? 0);
+    const { frames } = this.deps;
     const base = catalog.filter(opts.filters);
-    const accept = (id: string) => id !== exclude && base(id) && (!required || required.has(id));
+    // Frames are searched as themselves and answered as their video.
+    const accept = (id: string) => {
+      const owner = ownerOf(id);
+      return owner !== exclude && base(owner) && (!required || required.has(owner));
+    };
     const stats = new ScoreAccumulator();
     const want = opts.sort === 'date' ? Math.max(offset + limit, 1000) : offset + limit;
     const boost = keywords.length > 0 ? catalog.keywords.boosts(keywords, KEYWORD_BOOST / keywords.length) : new Map<string, number>();
@@ -172,17 +185,37 @@ export class SearchService {
       boost.set(h.id, (boost.get(h.id) ?? 0) + TEXT_BOOST * h.score);
       if (!snippets.has(h.id)) snippets.set(h.id, h);
     }
-    const rows = idx.search(q, want, accept, stats, boost.size > 0 ? boost : undefined);
+    // A video's name boost reaches its frames, which are what the index holds.
+    for (const [id, b] of [...boost]) for (const f of frames.ofVideo(id)) boost.set(f.id, b);
+    // A video may fill many places with its moments: ask for more, then keep one place per video.
+    const rows = idx.search(q, frames.size > 0 ? want * 4 + 64 : want, accept, stats, boost.size > 0 ? boost : undefined);
     index.searched(idx);
     // The cutoff follows the vector scores' distribution; a keyword or text boost can lift a hit above it.
     const params = findCatalogModel(this.deps.models.query.modelId)?.defaults.relevance ?? DEFAULT_CUTOFF;
     const cutoff = rows.length > 0 ? bestMatchCutoff(Math.max(...rows.map((r) => r.base ?? r.score)), stats.stats(), params) : -Infinity;
-    let out: SearchHit[] = rows
+    const moments = new Map<string, VideoMoment[]>();
+    const firsts: typeof rows = [];
+    for (const r of rows) {
+      const owner = ownerOf(r.id);
+      const f = owner !== r.id ? frames.get(r.id) : undefined;
+      const seen = moments.get(owner);
+      if (seen) {
+        if (f) seen.push({ time: f.t, score: r.score });
+        continue;
+      }
+      moments.set(owner, f ? [{ time: f.t, score: r.score }] : []);
+      firsts.push(r);
+    }
+    let out: SearchHit[] = firsts
+      .slice(0, want)
       .filter((r) => opts.minScore === undefined || r.score >= opts.minScore)
       .map((r) => {
-        const hit: SearchHit = { ...catalog.info(catalog.get(r.id)!), score: r.score, tier: r.score >= cutoff ? 'best' : 'more' };
-        const t = snippets.get(r.id);
+        const owner = ownerOf(r.id);
+        const hit: SearchHit = { ...catalog.info(catalog.get(owner)!), score: r.score, tier: r.score >= cutoff ? 'best' : 'more' };
+        const t = snippets.get(owner);
         if (t) Object.assign(hit, { text: t.snippet, textHighlight: t.highlight });
+        const m = moments.get(owner)!;
+        if (m.length > 0) Object.assign(hit, { time: m[0].time, moments: m.slice(1, 9) });
         return hit;
       });
     if (opts.bestOnly) out = out.filter((h) => h.tier === 'best');

@@ -14,6 +14,7 @@ import type { ActiveIndex } from './active-index.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { ModelSession } from './model-session.js';
 import type { PhotoCatalog } from './photo-catalog.js';
+import { ownerOf, type FrameCatalog } from './frame-catalog.js';
 import type { UserDataStore } from './user-data.js';
 
 export interface TagServiceDeps {
@@ -25,6 +26,7 @@ export interface TagServiceDeps {
   models: ModelSession;
   index: ActiveIndex;
   catalog: PhotoCatalog;
+  frames: FrameCatalog;
 }
 
 export class TagService {
@@ -111,11 +113,17 @@ export class TagService {
       this.tagsById.clear();
     }
     const idx = await index.get();
-    const todo = [...catalog.values()].filter((p) => p.status === 'ok' && !this.tagsById.has(p.id) && idx.has(p.id));
+    // Photos are tagged by their vector, videos by each of their moments'.
+    const todo: string[] = [];
+    for (const p of catalog.values()) {
+      if (p.status !== 'ok') continue;
+      const ids = p.kind === 'video' ? this.deps.frames.ofVideo(p.id).map((f) => f.id) : [p.id];
+      for (const id of ids) if (!this.tagsById.has(id) && idx.has(id)) todo.push(id);
+    }
     const rows: { id: string; tags: [string, number][] }[] = [];
     if (todo.length > 0) {
       const tagger = await this.tagger();
-      for (const p of todo) rows.push({ id: p.id, tags: tagger.tag(idx.get(p.id)!) });
+      for (const id of todo) rows.push({ id, tags: tagger.tag(idx.get(id)!) });
     }
     for (let i = 0; i < rows.length; i += 2000) await table.upsert(rows.slice(i, i + 2000));
     for (const r of rows) this.tagsById.set(r.id, r.tags);
@@ -158,13 +166,19 @@ export class TagService {
     for (const id of ids) this.tagsById.delete(id);
   }
 
-  private members(concept: Concept): Map<string, number> {
+  /** An album's photos and videos with their scores (a video: its best moment's), and each video's best moment. */
+  private members(concept: Concept, best?: Map<string, string>): Map<string, number> {
     const { catalog, userData } = this.deps;
     const margin = this.margin();
     const members = new Map<string, number>();
     for (const [id, tags] of this.tagsById) {
       const t = tags.find(([c]) => c === concept.id);
-      if (t && t[1] >= margin && catalog.isOk(id)) members.set(id, t[1]);
+      const owner = ownerOf(id);
+      if (!t || t[1] < margin || !catalog.isOk(owner)) continue;
+      if (t[1] > (members.get(owner) ?? -Infinity)) {
+        members.set(owner, t[1]);
+        if (owner !== id) best?.set(owner, id);
+      }
     }
     const edits = userData.current.albumEdits[concept.id];
     for (const id of edits?.removed ?? []) members.delete(id);
@@ -201,9 +215,14 @@ export class TagService {
     const c = await this.concept(tag);
     const { catalog } = this.deps;
     const accept = catalog.filter(opts.filters);
-    const hits = [...this.members(c)]
+    const bestFrame = new Map<string, string>();
+    const hits = [...this.members(c, bestFrame)]
       .filter(([id]) => accept(id))
-      .map(([id, score]) => ({ ...catalog.infoById(id)!, score, tier: 'best' as const }))
+      .map(([id, score]) => {
+        const frame = bestFrame.get(id);
+        const t = frame ? this.deps.frames.get(frame)?.t : undefined;
+        return { ...catalog.infoById(id)!, score, tier: 'best' as const, ...(t !== undefined ? { time: t } : {}) };
+      })
       .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path));
     if (opts.sort === 'date') hits.sort((a, b) => (b.takenAt ?? b.mtime) - (a.takenAt ?? a.mtime));
     const offset = opts.offset ?? 0;

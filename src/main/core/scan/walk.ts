@@ -1,5 +1,5 @@
-// Walks photo roots: yields image files (by extension, or by content for unknown extensions) with size and mtime,
-// skipping hidden/system folders and the library's own folder, and reporting (never throwing on) what it cannot read.
+// Walks photo roots: yields image and video files (by extension, or by content for unknown extensions) with size and
+// mtime, skipping hidden/system folders and the library's own folder, and reporting (never throwing on) what it cannot read.
 import { constants } from 'node:fs';
 import { lstat, open, opendir, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +11,7 @@ export interface ScannedFile {
   root: string;
   size: number;
   mtime: number;
+  kind: 'photo' | 'video';
 }
 
 export interface WalkOptions {
@@ -19,6 +20,10 @@ export interface WalkOptions {
   imageExtensions: ReadonlySet<string>;
   /** Magic-byte check for files whose extension is unknown; returns a format name or null. */
   sniff?: (head: Uint8Array) => string | null;
+  /** Video files to yield too (kind 'video'); none when absent. */
+  videoExtensions?: ReadonlySet<string>;
+  /** Magic-byte check for videos among files whose extension is unknown. */
+  sniffVideo?: (head: Uint8Array) => string | null;
   onProblem?: (p: ScanProblem) => void;
   signal?: AbortSignal;
 }
@@ -50,8 +55,8 @@ const NOT_IMAGES = new Set([
   'txn', 'idx', 'tmp', 'part', 'crdownload',
 ]);
 
-/** Bytes read from a file of unknown extension to recognise an image by content. */
-const HEAD_BYTES = 64;
+/** Bytes read from a file of unknown extension to recognise an image or video by content (EBML needs ~40). */
+const HEAD_BYTES = 256;
 /** Files stat-ed at once: a folder of 50k files should not take 50k sequential round trips. */
 const STAT_GROUP = 64;
 
@@ -69,9 +74,13 @@ export function extOf(name: string): string {
   return dot <= 0 ? '' : name.slice(dot + 1).toLowerCase();
 }
 
-/** True for file names that can never be photos (sidecars, videos, documents): a watcher may ignore their changes. */
+/** Video extensions Soutu indexes: a watcher must not ignore them even though they are not images. */
+const INDEXED_VIDEO_EXTENSIONS = new Set(['mp4', 'mov', 'm4v', '3gp', 'webm', 'mkv', 'avi']);
+
+/** True for file names that can never be photos or indexed videos (sidecars, documents): a watcher may ignore their changes. */
 export function isNeverImageName(name: string): boolean {
-  return isHiddenName(name) || NOT_IMAGES.has(extOf(name));
+  const ext = extOf(name);
+  return isHiddenName(name) || (NOT_IMAGES.has(ext) && !INDEXED_VIDEO_EXTENSIONS.has(ext));
 }
 
 async function readHead(file: string | Buffer): Promise<Uint8Array | null> {
@@ -224,7 +233,7 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
           if (!isSystemDirName(name)) subdirs.push(full);
         } else if (entry.isFile()) files.push(full);
         else if (entry.isSymbolicLink()) links.push(full);
-        else if (opts.imageExtensions.has(extOf(name))) notAFile(full, entry);
+        else if (opts.imageExtensions.has(extOf(name)) || opts.videoExtensions?.has(extOf(name))) notAFile(full, entry);
       }
     } catch (err) {
       problem({ path: dir, kind: 'unreadable', message: `Stopped reading this folder part-way: ${describeFsError(err, 'folder')}` });
@@ -278,7 +287,7 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
         if (st.isDirectory()) {
           if (!isSystemDirName(path.basename(full))) subdirs.push(full);
         } else if (st.isFile()) files.push(full);
-        else if (opts.imageExtensions.has(extOf(path.basename(full)))) notAFile(full, st);
+        else if (opts.imageExtensions.has(extOf(path.basename(full))) || opts.videoExtensions?.has(extOf(path.basename(full)))) notAFile(full, st);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ELOOP') problem({ path: full, kind: 'symlink-loop', message: 'Skipped: a symbolic link that points to itself.' });
@@ -299,17 +308,19 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
         group.map(async (file) => {
           const name = path.basename(file);
           const ext = extOf(name);
-          const known = opts.imageExtensions.has(ext);
-          if (!known && (NOT_IMAGES.has(ext) || !opts.sniff)) return null;
+          let kind: ScannedFile['kind'] | null = opts.imageExtensions.has(ext) ? 'photo' : opts.videoExtensions?.has(ext) ? 'video' : null;
+          if (!kind && (NOT_IMAGES.has(ext) || (!opts.sniff && !opts.sniffVideo))) return null;
           try {
             const st = await stat(file);
             if (!st.isFile()) return null;
-            if (!known) {
+            if (!kind) {
               if (st.size < 12) return null;
               const head = await readHead(file);
-              if (!head || !opts.sniff!(head)) return null;
+              if (!head) return null;
+              kind = opts.sniff?.(head) ? 'photo' : opts.sniffVideo?.(head) ? 'video' : null;
+              if (!kind) return null;
             }
-            return { path: file, root: absRoot, size: st.size, mtime: Math.floor(st.mtimeMs) } satisfies ScannedFile;
+            return { path: file, root: absRoot, size: st.size, mtime: Math.floor(st.mtimeMs), kind } satisfies ScannedFile;
           } catch (err) {
             const code = (err as NodeJS.ErrnoException).code;
             if (code === 'ENOENT') return null; // deleted since the listing: nothing to report
