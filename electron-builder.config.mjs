@@ -7,6 +7,7 @@
 //
 // A JS config rather than YAML: every platform's `files` must repeat the whitelist (a platform list holding
 // only `!` patterns makes electron-builder prepend `**/*`, which packed the whole repository).
+import { chmod, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { missingNativesSentence } from './scripts/native-targets.mjs';
@@ -82,6 +83,21 @@ export default {
     const arch = ARCH_NAMES[context.arch] ?? String(context.arch);
     const sentence = missingNativesSentence(path.join(ROOT, 'node_modules'), platform, arch);
     if (sentence) throw new Error(sentence);
+  },
+
+  /**
+   * The npm ffprobe for Linux is installed 0744: from a root-installed .deb no other user could run it. The bundled
+   * media executables are made 0755 in the packed tree (Windows has no mode to fix).
+   */
+  afterPack: async (context) => {
+    if (context.electronPlatformName === 'win32') return;
+    const unpacked = path.join(context.appOutDir, context.electronPlatformName === 'darwin' ? `${context.packager.appInfo.productFilename}.app/Contents/Resources` : 'resources', 'app.asar.unpacked', 'node_modules');
+    for (const scope of ['@ffmpeg-installer', '@ffprobe-installer']) {
+      const dir = path.join(unpacked, scope);
+      for (const pkg of await readdir(dir).catch(() => [])) {
+        for (const exe of ['ffmpeg', 'ffprobe']) await chmod(path.join(dir, pkg, exe), 0o755).catch(() => {});
+      }
+    }
   },
 
   // Fuses flipped at package time (see the Electron security checklist). The app needs none of the features
