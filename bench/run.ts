@@ -12,23 +12,29 @@ import { BENCH_DIR, runTask } from './lib/child.js';
 import { ensureLibrary } from './lib/library-fixture.js';
 import { loadAverage, round } from './lib/measure.js';
 import { ensureBigPhotos, photoFolder } from './lib/photos.js';
+import { modelsSection, ocrSection, videoSection } from './lib/sections.js';
 
 interface Flags {
   json: boolean;
   quick: boolean;
   threads: number;
   only: Set<string> | null;
+  device: 'auto' | 'cpu' | 'gpu';
 }
 
 function parseFlags(argv: string[]): Flags {
-  const f: Flags = { json: false, quick: false, threads: os.availableParallelism(), only: null };
+  const f: Flags = { json: false, quick: false, threads: os.availableParallelism(), only: null, device: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') f.json = true;
     else if (a === '--quick') f.quick = true;
     else if (a === '--threads') f.threads = Number(argv[++i]);
     else if (a === '--only') f.only = new Set(argv[++i].split(','));
-    else throw new Error(`unknown flag ${a} (use --json, --quick, --threads N, --only a,b)`);
+    else if (a === '--device') {
+      const d = argv[++i];
+      if (d !== 'auto' && d !== 'cpu' && d !== 'gpu') throw new Error(`--device must be auto, cpu or gpu (got ${d})`);
+      f.device = d;
+    } else throw new Error(`unknown flag ${a} (use --json, --quick, --threads N, --only a,b, --device auto|cpu|gpu)`);
   }
   return f;
 }
@@ -43,10 +49,23 @@ const GOALS: [key: string, cmp: Cmp, target: number][] = [
   ['search.text_p50_ms_1m', '<=', 60],
   ['search.recall_at_20_1m', '>=', 0.95],
   ['search.text_p95_ms_while_indexing', '<=', 150],
-  ['rescan.unchanged_100k_s', '<=', 3],
+  // Issue 16 tightened these from 3 s to 2.5 s, so that they hold on slower machines too.
+  ['rescan.unchanged_100k_s', '<=', 2.5],
   ['memory.index_peak_rss_mb', '<=', 1500],
   ['memory.idle_rss_mb', '<=', 600],
-  ['startup.first_query_ms', '<=', 3000],
+  ['startup.first_query_ms', '<=', 2500],
+  // Issue 13: text inside photos.
+  ['ocr.query_p50_ms_100k', '<=', 30],
+  ['ocr.overhead', '<=', 0.25],
+  ['ocr.gate_missed_share', '<=', 0.05],
+  // Issue 14: videos.
+  ['video.realtime_factor_h264_1080p', '>=', 20],
+  // Issue 12: four concurrent maximum-size uploads.
+  ['upload.upload_peak_rss_mb', '<=', 700],
+  // Issue 15: the default Chinese model meets the same goals as B/32.
+  ['models.chinese_clip_quality_text_p50_ms_100k', '<=', 30],
+  ['models.chinese_clip_quality_idle_rss_mb', '<=', 600],
+  ['models.chinese_clip_quality_ratio_to_limit', '>=', 0.9],
 ];
 
 const started = Date.now();
@@ -134,8 +153,8 @@ async function main(): Promise<void> {
     const stageRuns: Record<string, number>[] = [];
     const pipeRuns: Record<string, number>[] = [];
     for (let r = 0; r < s.rounds; r++) {
-      stageRuns.push(await run('stages', { photosDir: pipelineDir, modelDir, threads: T, decodePhotos: s.stage_photos, embedImages: s.stage_photos, dtypes: r === 0 && !quick ? ['auto', 'fp32'] : ['auto'] }));
-      pipeRuns.push(await run('pipeline', { photosDir: pipelineDir, modelDir, threads: T, photos: s.pipeline_photos }));
+      stageRuns.push(await run('stages', { photosDir: pipelineDir, modelDir, threads: T, decodePhotos: s.stage_photos, embedImages: s.stage_photos, dtypes: r === 0 && !quick ? ['auto', 'fp32'] : ['auto'], device: flags.device }));
+      pipeRuns.push(await run('pipeline', { photosDir: pipelineDir, modelDir, threads: T, photos: s.pipeline_photos, device: flags.device }));
     }
     const best = (runs: Record<string, number>[], key: string) => runs.reduce((b, x) => (x[key] > b[key] ? x : b));
     const bestDecode = best(stageRuns, 'decode_ips');
@@ -146,7 +165,26 @@ async function main(): Promise<void> {
     raw.pipeline = pipeRuns;
     naive = await run('naive', { photosDir: pipelineDir, modelDir, photos: s.naive_photos });
     raw.naive = naive;
+    // Which execution provider ran the vision tower (--device gpu: the GPU's, or a sentence saying why not).
+    const provider = (stageRuns[0] as unknown as { provider?: string }).provider;
+    if (provider) {
+      log(`device ${flags.device}: ${provider}`);
+      raw.provider = provider;
+    }
   }
+  // ---- issue 15: every catalog architecture at each CPU precision; issues 13, 14, 12 -------------------------
+  let models: Awaited<ReturnType<typeof modelsSection>> | null = null;
+  if (want('models')) {
+    models = await modelsSection({ cache, threads: T, quick, photosDir: pipelineDir, device: flags.device, log, run });
+    raw.models = models.table;
+  }
+  const ocr = want('ocr') ? await ocrSection({ run, modelDir, photosDir: pipelineDir, threads: T, quick }) : null;
+  if (ocr) raw.ocr = ocr;
+  const video = want('video') ? await videoSection({ run, cache, modelDir, threads: T, quick }) : null;
+  if (video) raw.video = video;
+  const upload = want('upload') && existsSync(path.join(BENCH_DIR, 'tasks', 'upload.ts')) ? await run<Record<string, number>>('upload', { cacheDir: cache, threads: T }) : null;
+  if (upload) raw.upload = upload;
+
   let during: Record<string, number> | null = null;
   if (want('while-indexing')) {
     during = await run('while-indexing', { libDir: lib100k.libDir, modelDir, photosDir: newPhotosDir, threads: T, intervalMs: s.query_interval_ms_while_indexing });
@@ -166,6 +204,7 @@ async function main(): Promise<void> {
       naive_ips: v(naive?.naive_ips),
       speedup_vs_naive: pipeline && naive ? round(pipeline.pipeline_ips / naive.naive_ips, 2) : null,
       embed_dtype: stages ? (stageRuns0Dtype(raw) ?? null) : null,
+      provider: (raw.provider as string | undefined) ?? null,
       // CPU seconds per photo, stages vs pipeline: the pipeline's own overhead, unaffected by other load.
       ratio_to_limit_cpu: stages && pipeline ? round((stages.decode_cpu_s + stages.embed_cpu_s) / pipeline.cpu_s_per_photo, 3) : null,
     },
@@ -181,6 +220,27 @@ async function main(): Promise<void> {
     rescan: { unchanged_100k_s: v(rescan?.unchanged_s) },
     memory: { index_peak_rss_mb: v(during?.index_peak_rss_mb), idle_rss_mb: v(startup?.idle_rss_mb) },
     startup: { first_query_ms: v(startup?.first_query_ms) },
+    ocr: {
+      images_per_s: v(ocr?.images_per_s as number | undefined),
+      overhead: v(ocr?.overhead as number | undefined),
+      overhead_cpu: v(ocr?.overhead_cpu as number | undefined),
+      gate_missed_share: v(ocr?.gate_missed_share as number | undefined),
+      query_p50_ms_100k: v(ocr?.query_p50_ms_100k as number | undefined),
+      query_p95_ms_100k: v(ocr?.query_p95_ms_100k as number | undefined),
+    },
+    video: {
+      realtime_factor_h264_1080p: v(video?.realtime_factor_h264_1080p as number | undefined),
+      realtime_factor_h264_360p: v(video?.realtime_factor_h264_360p as number | undefined),
+      realtime_factor_hevc_1080p: v(video?.realtime_factor_hevc_1080p as number | undefined),
+      realtime_factor_h264_1080p_with_embed: v(video?.realtime_factor_h264_1080p_with_embed as number | undefined),
+      frames_per_minute: v(video?.frames_per_minute as number | undefined),
+    },
+    upload: { upload_peak_rss_mb: v(upload?.upload_peak_rss_mb), idle_after_mb: v(upload?.idle_after_mb) },
+    models: Object.fromEntries(
+      Object.entries(models?.rows ?? {}).flatMap(([k, r]) =>
+        ['text_p50_ms_100k', 'text_p95_ms_100k', 'ratio_to_limit', 'pipeline_ips', 'first_query_ms', 'idle_rss_mb', 'text_encode_p50_ms', 'vision_images_per_s'].map((m) => [`${k}_${m}`, typeof r[m] === 'number' ? (r[m] as number) : null]),
+      ),
+    ),
     // The same open with no index snapshot (after another process changed the library): reported, not judged.
     startup_without_snapshot: { first_query_ms: v((raw.startup_without_snapshot as Record<string, number> | undefined)?.first_query_ms), idle_rss_mb: v((raw.startup_without_snapshot as Record<string, number> | undefined)?.idle_rss_mb) },
   };

@@ -32,11 +32,13 @@ export interface FixtureOptions {
   files: boolean;
   threads: number;
   log: (s: string) => void;
+  /** A name for this library beside others of the same size (one per model). */
+  name?: string;
 }
 
 export async function ensureLibrary(o: FixtureOptions): Promise<LibraryFixture> {
   const seed = o.seed ?? 1;
-  const libDir = path.resolve(o.cacheDir, `library-${o.n}`);
+  const libDir = path.resolve(o.cacheDir, `library-${o.n}${o.name ? `-${o.name}` : ''}`);
   const root = path.resolve(o.cacheDir, `files-${o.n}`);
   const manifestFile = path.join(libDir, 'bench-fixture.json');
   const want = { version: FIXTURE_VERSION, n: o.n, seed, files: o.files, modelDir: path.resolve(o.modelDir), complete: true };

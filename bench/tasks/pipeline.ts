@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { decodePhoto } from '../../src/main/core/decode/index.js';
-import { TransformersClipEmbedder } from '../../src/main/core/embed/transformers-clip-embedder.js';
+import { TransformersClipEmbedder, type DevicePreference } from '../../src/main/core/embed/transformers-clip-embedder.js';
 import { photoId, pipelineDefaults, runPipeline, type WorkItem } from '../../src/main/core/index/index-pipeline.js';
 import { LanceVectorStore } from '../../src/main/core/store/lance-vector-store.js';
 import { taskMain } from '../lib/child.js';
@@ -20,6 +20,8 @@ interface Args {
   decodeConcurrency?: number;
   writeBatch?: number;
   writeIntervalMs?: number;
+  device?: DevicePreference;
+  modelId?: string;
 }
 
 taskMain(async (a: Args) => {
@@ -32,7 +34,7 @@ taskMain(async (a: Args) => {
       const st = await stat(p);
       items.push({ path: p, root: a.photosDir, size: st.size, mtime: Math.floor(st.mtimeMs), id: photoId(p) });
     }
-    const embedder = await TransformersClipEmbedder.open(a.modelDir, { threads: a.threads });
+    const embedder = await TransformersClipEmbedder.open(a.modelDir, { threads: a.threads, device: a.device ?? 'auto', ...(a.modelId ? { modelId: a.modelId } : {}) });
     // Load the vision session first: model loading is start-up, not throughput.
     const { width, height } = embedder.imageSpec.size;
     await embedder.embedImages([new Float32Array(3 * width * height)]);

@@ -3,7 +3,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { decodePhoto } from '../../src/main/core/decode/index.js';
-import { TransformersClipEmbedder, type DtypePreference } from '../../src/main/core/embed/transformers-clip-embedder.js';
+import { describeTowerRuntime, TransformersClipEmbedder, type DevicePreference, type DtypePreference } from '../../src/main/core/embed/transformers-clip-embedder.js';
 import { applyIndexThreads, pipelineDefaults } from '../../src/main/core/index/index-pipeline.js';
 import { taskMain } from '../lib/child.js';
 import { cpuSeconds, round } from '../lib/measure.js';
@@ -15,13 +15,16 @@ interface Args {
   decodePhotos: number;
   embedImages: number;
   dtypes: DtypePreference[];
+  /** Where the model runs (`--device gpu` checks a GPU provider); default cpu-or-better as the app does. */
+  device?: DevicePreference;
+  modelId?: string;
 }
 
 taskMain(async (a: Args) => {
   const d = pipelineDefaults(a.threads);
   applyIndexThreads(a.threads);
   const files = (await readdir(a.photosDir)).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(a.photosDir, f));
-  const embedder = await TransformersClipEmbedder.open(a.modelDir, { threads: a.threads });
+  const embedder = await TransformersClipEmbedder.open(a.modelDir, { threads: a.threads, device: a.device ?? 'auto', ...(a.modelId ? { modelId: a.modelId } : {}) });
   const spec = embedder.imageSpec;
 
   // decode: warm libvips, then as many workers as the pipeline runs
@@ -46,7 +49,7 @@ taskMain(async (a: Args) => {
   const embed: Record<string, number> = {};
   const embedCpu: Record<string, number> = {};
   for (const dtype of a.dtypes) {
-    const e = dtype === 'auto' ? embedder : await TransformersClipEmbedder.open(a.modelDir, { threads: a.threads, dtype });
+    const e = dtype === 'auto' ? embedder : await TransformersClipEmbedder.open(a.modelDir, { threads: a.threads, dtype, device: a.device ?? 'auto', ...(a.modelId ? { modelId: a.modelId } : {}) });
     await e.embedImages(tensors.slice(0, d.batchSize));
     const batches = Math.max(1, Math.round(a.embedImages / d.batchSize));
     const c1 = cpuSeconds();
@@ -62,6 +65,8 @@ taskMain(async (a: Args) => {
     if (e !== embedder) await e.close();
   }
   const used = embedder.dtype();
+  // Which provider ran the vision tower, in a sentence (a GPU that could not be used says why).
+  const provider = describeTowerRuntime('vision', embedder.runtime().vision);
   await embedder.close();
   return {
     decode_ips: round(decodeIps, 2),
@@ -73,5 +78,6 @@ taskMain(async (a: Args) => {
     embed_cpu_s: round(embedCpu[used], 4),
     settings: d,
     decoded: n,
+    provider,
   };
 });
