@@ -60,6 +60,17 @@ describe('justify', () => {
     expect(l.headers).toEqual([]);
   });
 
+  it('adds a caption band under the rows that have a caption, keeping every width', () => {
+    const aspects = [1.5, 1, 0.75, 1.5, 2, 1, 1];
+    const plain = justify(aspects, 1000, { targetHeight: 200, spacing: 4 });
+    const has = (i: number) => i === plain.rows[1].start;
+    const l = justify(aspects, 1000, { targetHeight: 200, spacing: 4, caption: { height: 24, has } });
+    expect(l.boxes.map((b) => [b.left, b.width])).toEqual(plain.boxes.map((b) => [b.left, b.width]));
+    expect(l.rows.map((r) => r.height - plain.rows[l.rows.indexOf(r)].height)).toEqual(plain.rows.map((_, k) => (k === 1 ? 24 : 0)));
+    for (const r of l.rows) for (let i = r.start; i < r.end; i++) expect(l.boxes[i]).toMatchObject({ top: r.top, height: r.height, caption: r === l.rows[1] ? 24 : 0 });
+    expect(l.height).toBe(plain.height + 24);
+  });
+
   it('returns nothing for zero width', () => {
     expect(justify([1, 2], 0, { targetHeight: 100, spacing: 2 }).boxes).toEqual([]);
   });

@@ -1,12 +1,15 @@
 // Justified rows (Flickr / Google Photos style) in one linear pass, plus the lookups the virtualised grid
 // needs: which rows intersect the viewport, and which tile is above or below another for arrow keys.
-// Optional sections ("Best matches", "More results") start on a new row below a header band.
+// Optional sections ("Best matches", "More results") start on a new row below a header band; optional captions
+// (a hit's matched text) add a band under the pictures of the rows that have one, without changing their widths.
 
 export interface Box {
   left: number;
   top: number;
   width: number;
+  /** The whole tile: the picture, then the row's caption band (`caption` high, 0 when the row has none). */
   height: number;
+  caption: number;
 }
 
 export interface Row {
@@ -42,6 +45,8 @@ export interface JustifyOptions {
   sections?: readonly number[];
   /** Height of each section's header band (default 0). */
   headerHeight?: number;
+  /** A band of `height` under the pictures of each row where `has(i)` is true for one of its items. */
+  caption?: { height: number; has: (index: number) => boolean };
 }
 
 export function justify(aspects: readonly number[], width: number, o: JustifyOptions): JustifiedLayout {
@@ -59,8 +64,14 @@ export function justify(aspects: readonly number[], width: number, o: JustifyOpt
   let top = 0;
   let start = 0;
   let sum = 0;
+  const captionOf = (from: number, to: number) => {
+    if (!o.caption) return 0;
+    for (let i = from; i < to; i++) if (o.caption.has(i)) return o.caption.height;
+    return 0;
+  };
   const place = (from: number, to: number, height: number, fill: boolean) => {
-    const h = Math.round(height);
+    const cap = captionOf(from, to);
+    const h = Math.round(height) + cap;
     const gaps = o.spacing * (to - from - 1);
     // Whole-pixel edges from the running float position keep every gap exactly `spacing` wide.
     const scale = fill ? (width - gaps) / sumOf(from, to) : height;
@@ -69,7 +80,7 @@ export function justify(aspects: readonly number[], width: number, o: JustifyOpt
       const w = clamp(aspects[i]) * scale;
       const left = Math.round(x);
       const right = i === to - 1 && fill ? width : Math.round(x + w);
-      boxes[i] = { left, top, width: Math.max(1, right - left), height: h };
+      boxes[i] = { left, top, width: Math.max(1, right - left), height: h, caption: cap };
       x += w + o.spacing;
     }
     rows.push({ top, height: h, start: from, end: to });

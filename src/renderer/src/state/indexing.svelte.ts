@@ -23,6 +23,8 @@ export class IndexingState {
     const p = this.progress;
     if (!p || p.phase === 'scanning') return null;
     if (IDLE_PHASES.has(p.phase)) return 1;
+    // The text stage counts its own photos (those worth reading), unknown until it has started.
+    if (p.phase === 'reading-text') return p.ocrTotal === undefined ? null : p.ocrTotal > 0 ? Math.min(1, (p.ocrDone ?? 0) / p.ocrTotal) : 1;
     return this.todo > 0 ? Math.min(1, p.done / this.todo) : 1;
   });
 
@@ -33,8 +35,12 @@ export class IndexingState {
 
   async init(): Promise<void> {
     this.api.on('index:progress', (p) => {
+      // The photos are in (searchable by meaning) once text reading starts: the status counts them, and the
+      // text still to read, from then on.
+      const readingStarts = p.phase === 'reading-text' && this.progress?.phase !== 'reading-text';
       this.progress = p;
       this.starting = false;
+      if (readingStarts) void this.app.refreshStatus();
     });
     this.api.on('index:done', (r) => {
       this.last = r;
