@@ -86,9 +86,13 @@ export async function composeServices(dir: string, opts: LibraryOptions, meta: M
       hooks.download(p);
     },
   });
-  const models = await ModelSession.open(meta, store, loader, { model: opts.model, defaultModel: opts.defaultModel, allowDownload: opts.allowDownload === true, warn });
+  // The photo rows (a second at 100k) are read while the model's sessions are set up.
+  const [models, rows] = await Promise.all([
+    ModelSession.open(meta, store, loader, { model: opts.model, defaultModel: opts.defaultModel, allowDownload: opts.allowDownload === true, warn }),
+    store.allPhotos(),
+  ]);
   const catalog = new PhotoCatalog(dir, () => new Set(meta.current.roots.filter((r) => !r.online).map((r) => r.path)));
-  catalog.load(await store.allPhotos());
+  catalog.load(rows);
   const frames = new FrameCatalog();
   frames.load(await (await store.frames()).all());
   const userData = await UserDataStore.open(dir);

@@ -45,15 +45,21 @@ export interface OcrServiceDeps {
   warn(message: string): void;
 }
 
-interface Known {
-  engine: string;
-  size: number;
-  mtime: number;
-  status: OcrRow['status'];
+/**
+ * What a photo's text was read from, folded into one number (engine, size, mtime): one Map entry of a number per
+ * photo instead of an object (100k photos: ~3 MB instead of ~12 MB of idle heap).
+ */
+function readingSignature(engine: string, size: number, mtime: number): number {
+  let h = 0x811c9dc5;
+  const s = `${engine}|${size}|${mtime}`;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  // 32 bits of FNV-1a plus the size's low bits: a collision needs the same size class too.
+  return (h >>> 0) * 1024 + (size % 1024);
 }
 
 export class OcrService {
-  private readonly known = new Map<string, Known>();
+  /** Photo id → what its text was read from (readingSignature); its text, if any, is in `text`. */
+  private readonly known = new Map<string, number>();
   private readonly text = new OcrTextIndex();
   private engineRef: OcrEngine | null = null;
   private loaded: Promise<void> | null = null;
@@ -66,7 +72,7 @@ export class OcrService {
   load(): Promise<void> {
     return (this.loaded ??= (async () => {
       for (const r of await (await this.deps.store.ocr()).all()) {
-        this.known.set(r.id, { engine: r.engine, size: r.size, mtime: r.mtime, status: r.status });
+        this.known.set(r.id, readingSignature(r.engine, r.size, r.mtime));
         if (r.status === 'text') this.text.set(r.id, (JSON.parse(r.lines) as OcrLine[]).map((l) => l.text));
       }
       this.text.flush();
@@ -92,8 +98,7 @@ export class OcrService {
   }
 
   private current(p: PhotoRecord): boolean {
-    const k = this.known.get(p.id);
-    return !!k && k.engine === this.engineId && k.size === p.size && k.mtime === p.mtime;
+    return this.known.get(p.id) === readingSignature(this.engineId, p.size, p.mtime);
   }
 
   /** Photos whose text has not been read with this engine since their file last changed. */
@@ -155,7 +160,7 @@ export class OcrService {
   }
 
   private remember(r: OcrRow): void {
-    this.known.set(r.id, { engine: r.engine, size: r.size, mtime: r.mtime, status: r.status });
+    this.known.set(r.id, readingSignature(r.engine, r.size, r.mtime));
     if (r.status === 'text') this.text.set(r.id, (JSON.parse(r.lines) as OcrLine[]).map((l) => l.text));
     else this.text.delete(r.id);
   }
@@ -204,7 +209,7 @@ export class OcrService {
   /** The lines read from one photo (for the lightbox's selectable text), or null when none were read. */
   async lines(id: string): Promise<OcrLine[] | null> {
     await this.load();
-    if (this.known.get(id)?.status !== 'text') return null;
+    if (!this.text.has(id)) return null;
     const row = await (await this.deps.store.ocr()).get(id);
     return row?.status === 'text' ? (JSON.parse(row.lines) as OcrLine[]) : null;
   }

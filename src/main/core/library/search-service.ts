@@ -90,6 +90,8 @@ export class SearchService {
     const { rest: text, text: textOnly } = extractTextFilters((q.text ?? '').trim());
     const images = q.images ?? [];
     if (!text && images.length === 0 && textOnly.length === 0) throw new SoutuError('bad-request', 'Type something to search for, or add an image.');
+    // The text read in photos loads beside the vector index (both are needed by a plain query's first answer).
+    void this.deps.ocr.load().catch(() => {});
     // text:"…" filters: only photos whose read text matches every one of them.
     const required = textOnly.length > 0 ? await this.textMatches(textOnly, opts) : null;
     if (!text && images.length === 0) return this.textOnlyHits(required!, opts);
