@@ -1,5 +1,6 @@
 // Where models live on the user's machine (never inside the app bundle), and how a model name or folder
 // given by the user becomes a folder to load: catalog ids map to <models>/<slug>, folders are used as they are.
+import { SoutuError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import { cp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -67,9 +68,9 @@ export async function resolveModel(spec: string, modelsDir = defaultModelsDir())
   if (!catalog) {
     const hubLike = /^[\w.-]+\/[\w.-]+$/.test(spec);
     if (!hubLike && (spec.includes('/') || spec.includes(path.sep) || spec.startsWith('.'))) {
-      throw new Error(`No model folder at ${asPath} (a model folder needs config.json and onnx/).`);
+      throw new SoutuError('bad-request', `No model folder at ${asPath} (a model folder needs config.json and onnx/).`);
     }
-    throw new Error(`Unknown model "${spec}". Known models: ${MODEL_CATALOG.map((m) => m.id).join(', ')}; or give a model folder.`);
+    throw new SoutuError('bad-request', `Unknown model "${spec}". Known models: ${MODEL_CATALOG.map((m) => m.id).join(', ')}; or give a model folder.`);
   }
   const dir = catalogFolder(modelsDir, catalog.id);
   const m = await manifestOf(dir);
@@ -127,9 +128,9 @@ export async function listModels(modelsDir = defaultModelsDir()): Promise<Instal
  */
 export async function importModel(folder: string, opts: { id?: string; modelsDir?: string } = {}): Promise<ResolvedModel> {
   const src = path.resolve(folder);
-  if (!existsSync(path.join(src, 'config.json'))) throw new Error(`${src} is not a model folder: config.json is missing.`);
+  if (!existsSync(path.join(src, 'config.json'))) throw new SoutuError('bad-request', `${src} is not a model folder: config.json is missing.`);
   for (const f of ['preprocessor_config.json', 'tokenizer.json']) {
-    if (!existsSync(path.join(src, f))) throw new Error(`${src} is not a complete model folder: ${f} is missing.`);
+    if (!existsSync(path.join(src, f))) throw new SoutuError('bad-request', `${src} is not a complete model folder: ${f} is missing.`);
   }
   detectLayout(src); // throws with a clear sentence when no ONNX files are there
   const config = JSON.parse(await readFile(path.join(src, 'config.json'), 'utf8')) as { _name_or_path?: string };

@@ -40,5 +40,5 @@ export async function acquireLock(dir: string): Promise<LibraryLock> {
       await rm(file, { force: true }); // stale: its owner is gone
     }
   }
-  throw new Error(`Cannot lock the library ${dir}.`);
+  throw new SoutuError('locked', `Cannot lock the library ${dir}.`);
 }

@@ -3,13 +3,12 @@
 // serving model changes, so caches built on the old one (index, query vectors, tags) drop themselves.
 import { EventEmitter } from 'node:events';
 import type { Embedder } from '../embed/embedder.js';
+import { defaultModelFor } from '../embed/model-catalog.js';
 import type { VectorStore } from '../store/vector-store.js';
 import type { EmbedderLoader } from './embedder-loader.js';
 import type { ModelMeta } from './library-meta.js';
 import type { MetadataStore } from './metadata-store.js';
 
-/** The model a new library gets when none is named and no default is given. */
-export const FALLBACK_MODEL = 'Xenova/clip-vit-base-patch32';
 
 export interface ModelSessionOpen {
   /** A catalog id or folder to use instead of the one the library records. */
@@ -36,7 +35,8 @@ export class ModelSession extends EventEmitter<{ switched: [] }> {
 
   static async open(meta: MetadataStore, store: VectorStore, loader: EmbedderLoader, o: ModelSessionOpen): Promise<ModelSession> {
     const m = meta.current;
-    const spec = o.model ?? m.pendingModel?.source ?? m.model?.source ?? m.model?.id ?? o.defaultModel ?? FALLBACK_MODEL;
+    // With no model named anywhere, the catalog's default (the one place that names it).
+    const spec = o.model ?? m.pendingModel?.source ?? m.model?.source ?? m.model?.id ?? o.defaultModel ?? defaultModelFor('en');
     const recorded = !o.model && (spec === m.model?.source || spec === m.pendingModel?.source);
     const loaded = await loader.load(spec, { allowDownload: o.allowDownload, fallbackId: recorded ? (m.pendingModel ?? m.model)?.id : undefined });
     const session = new ModelSession(meta, store, loader, loaded.embedder, loaded.embedder);

@@ -5,11 +5,8 @@ import type { FailedFile, PhotoInfo, SearchFilters } from '../../../shared/types
 import { KeywordIndex } from '../search/keyword-index.js';
 import type { PhotoRecord } from '../store/vector-store.js';
 
-/** True when `child` is `parent` or lies below it (both absolute). */
-export function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
+export { isInside } from '../fs/paths.js';
+import { isInside } from '../fs/paths.js';
 
 export interface RootCounts {
   photos: number;

@@ -2,9 +2,10 @@
 // smart albums, UI settings. One small JSON file with a backup copy; survives every re-index and retag.
 import path from 'node:path';
 import { z } from 'zod';
+import { PHOTO_ID_RE } from '../../../shared/contract.js';
 import { readJsonWithBackup, writeJsonAtomic } from './library-meta.js';
 
-const photoId = z.string().regex(/^[0-9a-f]{16}$/);
+const photoId = z.string().regex(PHOTO_ID_RE);
 
 export const smartAlbumSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]{1,40}$/),

@@ -5,6 +5,7 @@ import { lstat, open, opendir, readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path';
 import type { ScanProblem } from '../../../shared/types.js';
 import { describeKind, kindOf } from '../fs/safe-open.js';
+import { isInside } from '../fs/paths.js';
 
 export interface ScannedFile {
   path: string;
@@ -100,10 +101,6 @@ async function readHead(file: string | Buffer): Promise<Uint8Array | null> {
   }
 }
 
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
 
 /** One plain sentence for a file-system error, so a person knows what to fix. */
 export function describeFsError(err: unknown, what: 'file' | 'folder'): string {

@@ -1,7 +1,8 @@
 // Zero-shot tagging: each concept is the normalised mean of its prompts' text vectors; a photo gets a tag when
 // its cosine to the concept beats its best cosine to generic "background" prompts by a margin. The margin
 // follows each photo's own baseline, so a photo of nothing in the vocabulary gets no tags rather than the top-k.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomically } from '../fs/atomic-file.js';
 import path from 'node:path';
 import { l2normalize, type Embedder } from '../embed/embedder.js';
 import { conceptPrompts, type Vocabulary } from './vocabulary.js';
@@ -55,9 +56,8 @@ export class Tagger {
     const floats = new Float32Array(out.buffer, out.byteOffset + 12, (count + this.background.length) * this.dim);
     floats.set(this.concepts, 0);
     this.background.forEach((b, i) => floats.set(b, (count + i) * this.dim));
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, out);
-    await rename(tmp, file);
+    // A cache: rebuilt if lost, so no fsync.
+    await writeFileAtomically(file, out, { durable: false });
   }
 
   private static async compute(embedder: Embedder, vocab: Vocabulary, languages: readonly ('en' | 'zh')[]): Promise<Tagger> {

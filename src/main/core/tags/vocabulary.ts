@@ -68,7 +68,7 @@ export function parseVocabulary(raw: unknown): Vocabulary {
   const r = vocabularySchema.safeParse(raw);
   if (!r.success) {
     const first = r.error.issues[0];
-    throw new Error(`Invalid vocabulary: ${first.path.join('.') || 'root'}: ${first.message}. Expected a JSON array like [{"en":"red","zh":"红"}].`);
+    throw new SoutuError('bad-request', `Invalid vocabulary: ${first.path.join('.') || 'root'}: ${first.message}. Expected a JSON array like [{"en":"red","zh":"红"}].`);
   }
   const v = Array.isArray(r.data) ? { concepts: r.data } : r.data;
   const seen = new Set<string>();
@@ -113,7 +113,7 @@ export function defaultVocabularyPath(): string {
     dir = path.dirname(dir);
   }
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error('The bundled vocabulary (resources/vocabulary.json) is missing from this installation.');
+  if (!found) throw new SoutuError('io', 'The bundled vocabulary (resources/vocabulary.json) is missing from this installation.');
   return found;
 }
 

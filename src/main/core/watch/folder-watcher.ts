@@ -4,6 +4,7 @@ import { opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch as chokidarWatch, type ChokidarOptions, type FSWatcher } from 'chokidar';
 import { isHiddenName, isNeverImageName, isSystemDirName } from '../scan/walk.js';
+import { isInside } from '../fs/paths.js';
 
 export interface FolderWatcherOptions {
   roots: string[];
@@ -38,10 +39,6 @@ export function isWatchLimitError(err: unknown): boolean {
   return code === 'ENOSPC' || code === 'EMFILE' || code === 'ENFILE' || /limit for number of file watchers/i.test(String((err as Error)?.message));
 }
 
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
 
 async function isDir(p: string): Promise<boolean> {
   return stat(p).then((s) => s.isDirectory(), () => false);
