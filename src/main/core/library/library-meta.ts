@@ -81,3 +81,10 @@ export async function readJsonWithBackup<T>(file: string, validate: (v: unknown)
 export async function writeMeta(dir: string, meta: LibraryMeta): Promise<void> {
   await writeJsonAtomic(path.join(dir, 'library.json'), meta);
 }
+
+/** The library.json as it is on disk (null when there is none), for shells that look before opening. */
+export async function readLibraryMetaFile(dir: string): Promise<LibraryMeta | null> {
+  const file = path.join(dir, 'library.json');
+  if (!existsSync(file)) return null;
+  return JSON.parse(await readFile(file, 'utf8')) as LibraryMeta;
+}

@@ -1,8 +1,7 @@
 // The core facade: everything Soutu can do is a method here, so the CLI, the Electron shell, the HTTP server and
 // the tests all drive the same code. open() is the composition root; each method delegates to one service.
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   AlbumInfo, DuplicateGroup, FailedFile, ImageQuery, IndexReport, LibraryStatus, PhotoInfo, SearchHit, SearchOptions, SmartAlbumInfo, WeightedImage,
@@ -18,7 +17,6 @@ import { duplicateGroups, videoDuplicateGroups } from './duplicate-service.js';
 import { IndexSnapshots } from './index-snapshots.js';
 import type { IndexOptions } from './indexing-service.js';
 import { acquireLock, type LibraryLock } from './library-lock.js';
-import type { LibraryMeta } from './library-meta.js';
 import { MetadataStore } from './metadata-store.js';
 import { isInside } from './photo-catalog.js';
 import { checkRoot } from './root-policy.js';
@@ -298,8 +296,4 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 }
 
-export async function readLibraryMetaFile(dir: string): Promise<LibraryMeta | null> {
-  const file = path.join(dir, 'library.json');
-  if (!existsSync(file)) return null;
-  return JSON.parse(await readFile(file, 'utf8')) as LibraryMeta;
-}
+export { readLibraryMetaFile } from './library-meta.js';
