@@ -182,6 +182,9 @@ export interface ModelInfo {
   dim: number;
   device: string | null;
   dtype: string | null;
+  /** Precision of the vision tower whose vectors serve search: 'q8' (compact) or 'full'. A library indexed with
+   *  q8 vision while the setting asks for full precision can re-embed in the background (a model switch). */
+  vision?: 'q8' | 'full';
 }
 
 export interface LibraryStatus {

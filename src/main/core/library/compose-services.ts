@@ -4,6 +4,7 @@ import type { IndexProgress, LibraryStatus } from '../../../shared/types.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { DownloadProgress } from '../embed/model-download.js';
 import type { DevicePreference } from '../embed/transformers-clip-embedder.js';
+import type { PrecisionSetting } from '../embed/model-catalog.js';
 import type { VectorStore } from '../store/vector-store.js';
 import { ActiveIndex } from './active-index.js';
 import { catalogEmbedderLoader } from './embedder-loader.js';
@@ -40,6 +41,8 @@ export interface LibraryOptions {
   onWarning?: (message: string) => void;
   /** The OCR engine to use (tests inject one); PaddleOCR by default, made when first needed. */
   ocrEngine?: () => OcrEngine;
+  /** Full-precision vision (default) or the compact q8 pair; a change is a model switch (re-embed), never a mix. */
+  precision?: PrecisionSetting;
 }
 
 export interface LibraryEvents {
@@ -80,7 +83,7 @@ export async function composeServices(dir: string, opts: LibraryOptions, meta: M
   const readOnly = opts.readOnly === true;
   const warn = hooks.warning;
   const loader = catalogEmbedderLoader({
-    modelsDir: opts.modelsDir, hubHost: opts.hubHost, device: opts.device, threads: opts.threads, wrap: opts.wrapEmbedder, onWarning: warn,
+    modelsDir: opts.modelsDir, hubHost: opts.hubHost, device: opts.device, threads: opts.threads, precision: opts.precision, wrap: opts.wrapEmbedder, onWarning: warn,
     onDownload: (p) => {
       opts.onDownload?.(p);
       hooks.download(p);
@@ -122,6 +125,12 @@ export async function composeServices(dir: string, opts: LibraryOptions, meta: M
   return { meta, catalog, frames, models, index, search, indexing, tags, smart: new SmartAlbumService(search, userData), removal, watch, ocr };
 }
 
+/** The vision precision of an embedder that says it (TransformersClipEmbedder does). */
+function visionOf(e: object): { vision?: 'q8' | 'full' } {
+  const v = (e as { visionClass?: unknown }).visionClass;
+  return v === 'q8' || v === 'full' ? { vision: v } : {};
+}
+
 /** What the shells show about a library. */
 export async function libraryStatus(dir: string, s: LibraryServices, schemaVersion: number): Promise<LibraryStatus> {
   const counts = s.catalog.counts();
@@ -133,7 +142,9 @@ export async function libraryStatus(dir: string, s: LibraryServices, schemaVersi
     photos: ok,
     failures: failed,
     roots: m.roots.map((r) => ({ path: r.path, online: r.online, photos: perRoot.get(r.path)?.photos ?? 0, failed: perRoot.get(r.path)?.failed ?? 0, lastIndexedAt: r.lastIndexedAt })),
-    model: m.model ? { id: m.model.id, dim: m.model.dim, device: devices.text ?? devices.vision, dtype: s.models.query.dtype() } : null,
+    model: m.model
+      ? { id: m.model.id, dim: m.model.dim, device: devices.text ?? devices.vision, dtype: s.models.query.dtype(), ...visionOf(s.models.query) }
+      : null,
     pendingModel: m.pendingModel?.id ?? null,
     schemaVersion,
     tagMargin: s.tags.margin(),

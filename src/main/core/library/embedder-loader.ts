@@ -2,6 +2,7 @@
 // moved falls back to its catalog id), downloads a missing catalog model when allowed, and opens its sessions.
 import type { Embedder } from '../embed/embedder.js';
 import { downloadModel, type DownloadProgress } from '../embed/model-download.js';
+import { precisionPlan, type PrecisionSetting } from '../embed/model-catalog.js';
 import { defaultModelsDir, resolveModel } from '../embed/model-store.js';
 import { TransformersClipEmbedder, type DevicePreference } from '../embed/transformers-clip-embedder.js';
 import { SoutuError } from '../errors.js';
@@ -21,6 +22,7 @@ export interface CatalogLoaderOptions {
   hubHost?: string;
   device?: DevicePreference;
   threads?: number;
+  precision?: PrecisionSetting;
   /** Wraps every embedder opened (tests count calls; the bench times them). */
   wrap?: (e: Embedder) => Embedder;
   onDownload?: (p: DownloadProgress) => void;
@@ -40,13 +42,14 @@ export function catalogEmbedderLoader(o: CatalogLoaderOptions): EmbedderLoader {
         if (!allowDownload) {
           throw new SoutuError('model-missing', `The model ${resolved.id} is not downloaded yet. Run "soutu models download ${resolved.id}" (or index with downloads allowed).`);
         }
-        await downloadModel(resolved.catalog, resolved.source, { host: o.hubHost, onProgress: (p) => o.onDownload?.(p) });
+        await downloadModel(resolved.catalog, resolved.source, { host: o.hubHost, plan: precisionPlan(resolved.catalog, { setting: o.precision ?? 'quality' }), onProgress: (p) => o.onDownload?.(p) });
         resolved = { ...resolved, ready: true };
       }
       let embedder: Embedder = await TransformersClipEmbedder.open(resolved.source, {
         modelId: resolved.id,
         device: o.device ?? 'auto',
         threads: o.threads,
+        precision: o.precision,
         onFallback: (m) => o.onWarning?.(m),
       });
       if (o.wrap) embedder = o.wrap(embedder);

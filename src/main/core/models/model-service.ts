@@ -5,9 +5,9 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { defaultModelFor, findCatalogModel, localized, MODEL_CATALOG, type CatalogModel, type Localized } from '../embed/model-catalog.js';
+import { defaultModelFor, findCatalogModel, localized, MODEL_CATALOG, precisionPlan, type CatalogModel, type Localized, type PrecisionSetting } from '../embed/model-catalog.js';
 import { downloadModel, ModelDownloadError, type DownloadProgress } from '../embed/model-download.js';
-import { defaultModelsDir, importModel, listModels, resolveModel, type ResolvedModel } from '../embed/model-store.js';
+import { defaultModelsDir, importModel, listModels, planStatus, resolveModel, type ResolvedModel } from '../embed/model-store.js';
 import { SoutuError } from '../errors.js';
 import { proxyAwareFetch, type Environment } from './proxy.js';
 
@@ -38,6 +38,8 @@ export interface ModelListing {
 export interface DownloadRequest {
   /** The hub host the library's settings name, if any (the explicit option and the environment decide otherwise). */
   settingsHubHost?: string;
+  /** Which files to fetch: full-precision vision (default) or the compact q8 pair (model-catalog.ts precisionPlan). */
+  precision?: PrecisionSetting;
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
 }
@@ -144,6 +146,7 @@ export class ModelService extends EventEmitter<{ download: [DownloadProgress] }>
       const target = await resolveModel(catalog.id, this.modelsDir);
       try {
         await downloadModel(catalog, target.source, {
+          plan: precisionPlan(catalog, { setting: req.precision ?? 'quality', device: 'cpu' }),
           host: this.hubHost(req.settingsHubHost),
           fetchImpl: this.fetchImpl,
           signal: req.signal,
@@ -172,6 +175,12 @@ export class ModelService extends EventEmitter<{ download: [DownloadProgress] }>
       if (req.fallbackId && req.fallbackId !== spec) return this.resolve(req.fallbackId);
       throw err;
     });
+    // A catalog model fetched for another precision lacks this one's files: fetched when allowed, else the files
+    // already there are used (an older q8-only folder keeps working, as its own model key).
+    if (resolved.ready && resolved.catalog && req.allowDownload) {
+      const plan = precisionPlan(resolved.catalog, { setting: req.precision ?? 'quality', device: 'cpu' });
+      if (!(await planStatus(resolved.source, resolved.catalog, plan)).complete) return this.download(resolved.catalog.id, req);
+    }
     if (resolved.ready) return resolved;
     if (!resolved.catalog) throw new SoutuError('model-missing', `The model folder ${resolved.source} is incomplete.`);
     if (!req.allowDownload) {
