@@ -1,7 +1,6 @@
 // The one bridge between the browser specs and the product: builds a library folder (generated colour images
 // plus the shared fixtures) and the toy-color model, starts `soutu serve` in this worker, and owns the address
 // and the credentials. Every import from src/ and every word about auth lives in this file.
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,12 +38,14 @@ export interface ServeWorkerFixtures {
 }
 
 /**
- * Serve checks the token whenever one is set, on loopback too, so the suite always runs with one: the browser
- * gets it once through entryUrl (?token= becomes a cookie), scripts send `Authorization: Bearer`. When serve
- * changes how tokens are made or handed over, this function and entryUrl below are the places to change.
+ * Serve always requires its token (a new random one each start, printed in the link to open), so the suite uses
+ * it as a person and a script would: the browser gets it once through entryUrl (?token= becomes an HttpOnly
+ * cookie), scripts send `Authorization: Bearer`. When serve changes how tokens are made or handed over, this
+ * function and entryUrl below are the places to change.
  */
 function scriptHeaders(token: string | null): Record<string, string> {
-  return token ? { Authorization: `Bearer ${token}` } : {};
+  if (!token) throw new Error('soutu serve started without an access token');
+  return { Authorization: `Bearer ${token}` };
 }
 
 async function waitForIndexRun(call: Served['call'], timeoutMs: number): Promise<void> {
@@ -72,7 +73,6 @@ export const test = base.extend<object, ServeWorkerFixtures>({
         model: modelDir,
         modelsDir: path.join(tmp, 'models'),
         port: 0,
-        token: randomBytes(24).toString('hex'),
         staticDir: RENDERER,
         allowDownload: false,
         out: () => {},

@@ -308,18 +308,20 @@ program
   .addOption(hubOption)
   .addOption(modelsDirOption)
   .option('--port <n>', 'port (default 7878; 0 picks a free one)', nonNegativeInt)
-  .option('--host <host>', 'address to bind; anything but loopback requires a token', '127.0.0.1')
-  .option('--token <token>', 'access token (generated and printed when the host is not loopback)')
+  .option('--host <host>', 'address to bind (0.0.0.0: every network of this machine)', '127.0.0.1')
+  .option('--token <token>', 'access token, at least 16 characters (default: SOUTU_TOKEN, else a new random one each start); other users can read a command line, so prefer SOUTU_TOKEN')
+  .option('--no-token', 'no access token (loopback only): every user and program on this machine can then see the photos')
   .option('--allowed-host <name...>', 'extra host names browsers may use to reach this server, e.g. nas.local (names only, no port)')
   .option('--allow-trash', "let the Duplicates page move photos to this machine's trash")
   .option('--no-watch', 'do not watch the folders for changes (index from the UI instead)')
-  .action(async (o: CommonOpts & { port?: number; host: string; token?: string; allowedHost?: string[]; allowTrash?: boolean; watch: boolean }) => {
+  .action(async (o: CommonOpts & { port?: number; host: string; token?: string | false; allowedHost?: string[]; allowTrash?: boolean; watch: boolean }) => {
     const { runServe } = await import('../server/serve.js');
+    // Ends the process itself once stopped (a stalled file must not keep it alive).
     await runServe({
       library: o.library,
       host: o.host,
       port: o.port,
-      token: o.token,
+      token: o.token === false ? false : o.token || process.env.SOUTU_TOKEN || undefined,
       model: o.model,
       modelsDir: o.modelsDir,
       device: o.device,

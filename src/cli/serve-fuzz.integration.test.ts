@@ -84,6 +84,7 @@ describe('schema fuzz (both transports validate with parseArgs)', () => {
 describe('HTTP fuzz against the real `soutu serve`', () => {
   let child: ChildProcess;
   let base: string;
+  let token: string;
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
@@ -101,9 +102,11 @@ describe('HTTP fuzz against the real `soutu serve`', () => {
       const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
       const onData = (d: Buffer) => {
         out += d;
-        const m = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+        // serve always prints its token in the link to open.
+        const m = /(http:\/\/127\.0\.0\.1:\d+)\/\?token=(\S+)/.exec(out);
         if (m) {
           clearTimeout(timer);
+          token = decodeURIComponent(m[2]);
           resolve(m[1]);
         }
       };
@@ -118,7 +121,7 @@ describe('HTTP fuzz against the real `soutu serve`', () => {
   });
 
   async function post(name: string, body: string, headers: Record<string, string> = {}) {
-    const res = await fetch(`${base}/api/call/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base, ...headers }, body });
+    const res = await fetch(`${base}/api/call/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: base, authorization: `Bearer ${token}`, ...headers }, body });
     const text = await res.text();
     return { status: res.status, text };
   }

@@ -77,6 +77,10 @@ describe('window.soutu (preload bridge)', () => {
     expect(api.imageUrl({ id: ID }, 'thumb')).toBe(`soutu-media://thumb/${ID}`);
     expect(api.imageUrl({ id: ID }, 'full')).toBe(`soutu-media://full/${ID}`);
     expect(api.imageUrl({ id: '../../etc/passwd' }, 'full')).toBe('soutu-media://full/invalid');
+    expect(api.mediaUrl({ id: ID }, 'moment', 3)).toBe(`soutu-media://moment/${ID}/3`);
+    expect(api.mediaUrl({ id: ID }, 'motion')).toBe(`soutu-media://motion/${ID}`);
+    expect(api.mediaUrl({ id: ID }, 'moment', -1)).toBe(`soutu-media://moment/${ID}`);
+    expect(api.mediaUrl({ id: ID }, 'bogus' as never)).toBe(`soutu-media://thumb/${ID}`);
     api.startDrag('../../etc/passwd');
     api.startDrag(ID);
     expect(sent).toEqual([[DRAG_START_CHANNEL, ID]]);
@@ -94,7 +98,7 @@ describe('window.soutu (preload bridge)', () => {
     off();
     ipc.emitter.emit(eventChannel('app:menu'), {}, { command: 'open-settings' });
     expect(seen).toEqual(['focus-search']);
-    expect(Object.keys(api).sort()).toEqual(['call', 'imageUrl', 'on', 'pathForFile', 'startDrag', 'transport']);
+    expect(Object.keys(api).sort()).toEqual(['call', 'imageUrl', 'mediaUrl', 'on', 'pathForFile', 'startDrag', 'transport']);
   });
 
   it('exposes no IPC object, only functions and the transport name', () => {

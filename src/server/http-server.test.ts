@@ -1,11 +1,12 @@
 // The HTTP layer of serve mode: every call validated (400 with a clean sentence), desktop-only calls 501,
-// errors without stacks, the token off loopback, Host and Origin checks, no CORS, CSP, and SSE events.
+// errors without stacks, the token on every route (loopback too), Host and Origin checks, no CORS, CSP, and
+// SSE events.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { calls, type CallName } from '../shared/api.js';
 import { createServer, type SoutuServer } from './http-server.js';
-import { makeFixture, postJson, raw, rawSocket, type Fixture } from './test-support.js';
+import { makeFixture, postJson, raw, rawSocket, serveForTest, type Fixture } from './test-support.js';
 
 let fx: Fixture;
 let server: SoutuServer;
@@ -13,7 +14,7 @@ let port: number;
 
 beforeAll(async () => {
   fx = await makeFixture();
-  server = await createServer(fx.lib, { port: 0, staticDir: fx.staticDir, modelsDir: `${fx.tmp}/models`, log: () => {} });
+  server = await serveForTest(fx.lib, { staticDir: fx.staticDir, modelsDir: `${fx.tmp}/models` });
   port = server.port;
 });
 
@@ -297,7 +298,7 @@ describe('events', () => {
     const done = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no index:done; got ${events.join(', ')}`)), 60_000);
       import('node:http').then(({ default: http }) => {
-        const req = http.get({ host: '127.0.0.1', port, path: '/api/events', headers: { Host: `127.0.0.1:${port}` } }, (res) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/api/events', headers: { Host: `127.0.0.1:${port}`, Authorization: `Bearer ${server.token}` } }, (res) => {
           expect(res.headers['content-type']).toMatch(/text\/event-stream/);
           let buf = '';
           res.on('data', (c: Buffer) => {
@@ -328,7 +329,7 @@ describe('events', () => {
 describe('duplicates:trash with --allow-trash', () => {
   it.runIf(process.platform === 'linux')('moves the photo to the trash and drops it from the library', async () => {
     process.env.XDG_DATA_HOME = `${fx.tmp}/xdg`;
-    const trashing = await createServer(fx.lib, { port: 0, staticDir: fx.staticDir, allowTrash: true, log: () => {} });
+    const trashing = await serveForTest(fx.lib, { staticDir: fx.staticDir, allowTrash: true });
     try {
       const id = fx.id(fx.colours.orange);
       const r = await postJson(trashing.port, 'duplicates:trash', { ids: [id, '0123456789abcdef'] });

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { createServer, type SoutuServer } from './http-server.js';
-import { makeFixture, raw, rawSocket, type Fixture } from './test-support.js';
+import type { SoutuServer } from './http-server.js';
+import { makeFixture, raw, rawSocket, serveForTest, type Fixture } from './test-support.js';
 
 let fx: Fixture;
 let server: SoutuServer;
@@ -14,7 +14,7 @@ let secretBytes: Buffer;
 
 beforeAll(async () => {
   fx = await makeFixture();
-  server = await createServer(fx.lib, { port: 0, staticDir: fx.staticDir, log: () => {} });
+  server = await serveForTest(fx.lib, { staticDir: fx.staticDir });
   port = server.port;
   secretBytes = await readFile(fx.secret);
 });

@@ -62,22 +62,24 @@ export function hostAllowed(hostHeader: string | undefined, policy: HostPolicy):
 /**
  * True when a request comes from a page of this very server (or from no page at all, e.g. curl).
  * Browsers send Sec-Fetch-Site and Origin on every fetch that could change state; either one naming another
- * site or origin is refused, same-site ones too (another port on localhost is another program).
+ * site or origin is refused, same-site ones too (another port on localhost is another program). The Origin must
+ * be this server's own origin: its scheme (`scheme`, http: for serve), host and port, compared as URL origins
+ * (`https://host:port` is another origin than `http://host:port`, and `http://host` is `http://host:80`).
  */
-export function sameOriginRequest(req: IncomingMessage): boolean {
+export function sameOriginRequest(req: IncomingMessage, scheme: 'http:' | 'https:' = 'http:'): boolean {
   const site = req.headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
   const origin = req.headers.origin;
   if (origin === undefined) return true;
-  if (origin === 'null') return false;
-  let url: URL;
+  const host = req.headers.host;
+  if (origin === 'null' || !host) return false;
   try {
-    url = new URL(origin);
+    const theirs = new URL(origin);
+    const ours = new URL(`${scheme}//${host}`);
+    return theirs.protocol === scheme && theirs.origin === ours.origin;
   } catch {
     return false;
   }
-  const host = req.headers.host;
-  return (url.protocol === 'http:' || url.protocol === 'https:') && !!host && url.host.toLowerCase() === host.toLowerCase();
 }
 
 export function parseCookies(header: string | undefined): Map<string, string> {

@@ -1,12 +1,12 @@
 // `soutu serve`: opens a library, serves the UI and API over HTTP until interrupted, and runs index requests
 // in this same process. The CLI calls runServe(); tests and the e2e runner use startServe() in-process.
+// Stopping is bounded: a file that never answers (a stalled network share) cannot keep the process alive.
 import os from 'node:os';
 import path from 'node:path';
 import { ModelService, SoutuError, type DownloadProgress, type Library } from '../main/core/index.js';
 import { openLibrary } from '../main/service/open-library.js';
 import { SettingsStore } from '../main/service/settings-store.js';
 import { createServer, DEFAULT_PORT, type SoutuServer } from './http-server.js';
-import { isLoopbackHost } from './security.js';
 
 export interface ServeOptions {
   library: string;
@@ -19,8 +19,8 @@ export interface ServeOptions {
   threads?: number;
   /** The --hub-host flag; otherwise the library's setting, then SOUTU_HUB_HOST (ModelService decides). */
   hubHost?: string;
-  /** Access token; generated when the host is not loopback. */
-  token?: string;
+  /** Access token; a random one per start when absent. `false` (--no-token) is refused off loopback. */
+  token?: string | false;
   staticDir?: string;
   allowedHosts?: string[];
   /** Let the duplicates view move photos to this machine's trash (--allow-trash). */
@@ -120,9 +120,11 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
     for (const ip of lanAddresses()) lines.push(`    or http://${ip}:${server.port}/${server.token ? `?token=${server.token}` : ''}`);
   }
   if (server.token) lines.push(`  Access token: ${server.token}`, '  (anyone with this token can search and view the photos: share it only with people you trust)');
-  else if (!isLoopbackHost(server.host)) lines.push('  Warning: no access token.');
   lines.push('Press Ctrl+C to stop.');
   print(lines.join('\n'));
+  if (!server.token) {
+    log(`soutu: warning: serving without an access token. Every user and every program on this machine can open ${server.url} and see the photos.`);
+  }
 
   let stopped: Promise<void> | null = null;
   return {
@@ -138,20 +140,60 @@ export async function startServe(opts: ServeOptions): Promise<RunningServe> {
   };
 }
 
-/** Serves until SIGINT/SIGTERM, then cancels any index run, closes the library and resolves. */
-export async function runServe(opts: ServeOptions): Promise<void> {
+/** How long stopping may take before the process exits without waiting (committed work is already on disk). */
+export const STOP_BOUND_MS = 8000;
+
+/**
+ * Ends the process. A read that a stalled disk or share never finishes holds a libuv thread, and process.exit()
+ * waits for those threads (it would hang too): when file requests are still pending after a moment, the process
+ * ends by the signal it was sent instead, which the system carries out without waiting for anything.
+ */
+async function exitProcess(code: number, signal: NodeJS.Signals): Promise<never> {
+  const pendingFiles = () => process.getActiveResourcesInfo().filter((r) => r.startsWith('FSReq')).length;
+  for (let i = 0; i < 10 && pendingFiles() > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  if (pendingFiles() > 0) {
+    process.stderr.write('soutu: a file is not answering (a stalled disk or network share); exiting without waiting for it.\n');
+    killSelf(signal);
+  }
+  process.exit(code);
+}
+
+function killSelf(signal: NodeJS.Signals): never {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+  // The default action of SIGINT/SIGTERM ends the process; should it be delayed, nothing else runs meanwhile.
+  for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+}
+
+/**
+ * Serves until SIGINT/SIGTERM, then stops (cancels any index run, keeping what it committed, and closes the
+ * library) within STOP_BOUND_MS, and ends the process. A second signal ends it at once.
+ */
+export async function runServe(opts: ServeOptions): Promise<never> {
   const running = await startServe(opts);
-  await new Promise<void>((resolve) => {
-    let count = 0;
-    const onSignal = () => {
-      if (++count > 1) process.exit(130);
-      process.stderr.write('\nsoutu: stopping…\n');
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve();
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    let first: NodeJS.Signals | null = null;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (first) killSelf(sig);
+      first = sig;
+      process.stderr.write('\nsoutu: stopping… (again to stop at once)\n');
+      resolve(sig);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  await running.stop();
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([
+    running.stop().then(
+      () => true,
+      (err: unknown) => {
+        process.stderr.write(`soutu: stopping failed: ${(err as Error).message}\n`);
+        return false;
+      },
+    ),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_BOUND_MS))),
+  ]);
+  clearTimeout(timer);
+  if (!stopped) process.stderr.write('soutu: stopping takes too long (a file or disk is not answering); exiting without waiting.\n');
+  return exitProcess(stopped ? 0 : 1, signal);
 }

@@ -1,6 +1,8 @@
 // Shared set-up for the server tests: a real library (toy-color model, real LanceDB) indexed from a small
 // photo folder with traps (a symlink escaping to a sibling-prefix folder, a text file named .jpg), and a raw
-// HTTP client that sends request targets exactly as written (fetch would normalise ../ and %2e away).
+// HTTP client that sends request targets exactly as written (fetch would normalise ../ and %2e away). Servers
+// started with serveForTest() are remembered with their token, which the client sends as a script would
+// (Authorization: Bearer) unless a test says `auth: false` or brings its own credentials.
 import http from 'node:http';
 import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -9,6 +11,7 @@ import path from 'node:path';
 import { Library, photoId } from '../main/core/index.js';
 import { writeColourImages } from '../main/core/testing/fixtures.js';
 import { makeTestModel } from '../main/core/testing/test-models.js';
+import { createServer, type ServerOptions, type SoutuServer } from './http-server.js';
 
 export interface Fixture {
   tmp: string;
@@ -78,7 +81,19 @@ export interface RawResponse {
   json<T = unknown>(): T;
 }
 
+/** Tokens of the servers started by serveForTest, by port. */
+const tokens = new Map<number, string>();
+
+/** createServer on a free loopback port, quiet, its token remembered for raw() and postJson(). */
+export async function serveForTest(lib: Library, opts: ServerOptions = {}): Promise<SoutuServer> {
+  const server = await createServer(lib, { port: 0, log: () => {}, ...opts });
+  if (server.token) tokens.set(server.port, server.token);
+  return server;
+}
+
 export interface RawOptions {
+  /** Send the token of a server started by serveForTest (default true, unless headers carry credentials). */
+  auth?: boolean;
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
@@ -90,6 +105,8 @@ export interface RawOptions {
 export function raw(port: number, target: string, o: RawOptions = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    const own = Object.keys(headers).some((k) => /^(authorization|cookie)$/i.test(k));
+    if (o.auth !== false && !own && tokens.has(port)) headers.Authorization = `Bearer ${tokens.get(port)}`;
     if (o.host !== null) headers.Host = o.host ?? `127.0.0.1:${port}`;
     if (o.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(o.body));
     const req = http.request({ host: '127.0.0.1', port, method: o.method ?? 'GET', path: target, headers, setHost: false, agent: false }, (res) => {

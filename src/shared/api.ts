@@ -136,7 +136,8 @@ export const settingsSchema = z
     theme: z.enum(['light', 'dark', 'system']).optional(),
     device: z.enum(['auto', 'cpu', 'gpu']).optional(),
     threads: z.number().int().min(1).max(256).optional(),
-    hubHost: z.string().url().max(500).optional(),
+    // A download host: http(s) only (a javascript: or file: URL is never a mirror).
+    hubHost: z.url({ protocol: /^https?$/ }).max(500).optional(),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;

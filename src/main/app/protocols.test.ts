@@ -85,6 +85,17 @@ describe('parseMediaUrl', () => {
     expect(parseMediaUrl(`soutu-media://full/${ID.ok}`)).toEqual({ kind: 'full', id: ID.ok });
     expect(parseMediaUrl(`soutu-media://full/${ID.ok}?v=2`)).toEqual({ kind: 'full', id: ID.ok });
   });
+  it('accepts the video shapes: a moment with its index, a preview with its start, a motion clip', () => {
+    expect(parseMediaUrl(`soutu-media://moment/${ID.ok}/3`)).toEqual({ kind: 'moment', id: ID.ok, index: '3' });
+    expect(parseMediaUrl(`soutu-media://preview/${ID.ok}?start=12.5`)).toEqual({ kind: 'preview', id: ID.ok, start: '12.5' });
+    expect(parseMediaUrl(`soutu-media://preview/${ID.ok}`)).toEqual({ kind: 'preview', id: ID.ok, start: null });
+    expect(parseMediaUrl(`soutu-media://motion/${ID.ok}`)).toEqual({ kind: 'motion', id: ID.ok });
+    // The index is checked by the handler (digits only); a moment always has one, the other kinds never.
+    expect(parseMediaUrl(`soutu-media://moment/${ID.ok}/x`)).toEqual({ kind: 'moment', id: ID.ok, index: 'x' });
+    for (const bad of [`soutu-media://moment/${ID.ok}`, `soutu-media://moment/${ID.ok}/1/2`, `soutu-media://motion/${ID.ok}/1`, `soutu-media://preview/${ID.ok}/0`, `soutu-media://moment/..%2f/1`]) {
+      expect(parseMediaUrl(bad), bad).toBeNull();
+    }
+  });
   const bad = [
     'soutu-media://thumb/',
     'soutu-media://thumb/../../etc/passwd',
@@ -161,6 +172,27 @@ describe('soutu-media:// handler', () => {
     expect((await handle(req(`soutu-media://full/${ID.ok}`, { initiator: 'null' }))).status).toBe(403);
     expect((await handle(req(`soutu-media://full/${ID.ok}`, { method: 'POST' }))).status).toBe(405);
     expect(locate).not.toHaveBeenCalled();
+  });
+  it('passes a video request on with its Range, moment index and preview start, and answers 206', async () => {
+    const locate = vi.fn(async (_id: string, kind: MediaKind, _at?: { index?: number; start?: number }) =>
+      kind === 'moment' ? { file: path.join(thumbs, '00', 'a.webp'), allowed: [thumbs] } : { file: path.join(roots[0], 'a.png'), allowed: roots, video: 'mp4', ...(kind === 'preview' ? { preview: { startS: 0, durationS: 1 } } : {}) },
+    );
+    const handle = createMediaProtocolHandler({ locate, displayJpeg: async () => null, trustedOrigins: [APP_ORIGIN] });
+    const r = await handle(req(`soutu-media://full/${ID.ok}`, { initiator: APP_ORIGIN, headers: { Range: 'bytes=8-15' } }));
+    expect(r.status).toBe(206);
+    expect(r.headers.get('content-range')).toBe(`bytes 8-15/${PNG.length}`);
+    expect(r.headers.get('content-type')).toBe('video/mp4');
+    expect(Buffer.from(await r.arrayBuffer()).equals(PNG.subarray(8, 16))).toBe(true);
+    const m = await handle(req(`soutu-media://moment/${ID.ok}/7`, { initiator: APP_ORIGIN }));
+    expect(m.status).toBe(200);
+    expect(locate).toHaveBeenLastCalledWith(ID.ok, 'moment', expect.objectContaining({ index: 7 }));
+    const p = await handle(req(`soutu-media://preview/${ID.ok}?start=130`, { initiator: APP_ORIGIN, method: 'HEAD' }));
+    expect(p.status).toBe(200);
+    expect(locate).toHaveBeenLastCalledWith(ID.ok, 'preview', expect.objectContaining({ start: 120 }));
+    // The app page reads where the preview starts with fetch(): the header is exposed to its origin.
+    expect(p.headers.get('access-control-expose-headers')).toContain('X-Soutu-Preview-Start');
+    expect(p.headers.get('x-soutu-preview-start')).toBe('0.000');
+    expect((await handle(req(`soutu-media://full/${ID.ok}`, { headers: { Range: 'bytes=999-' } }))).status).toBe(416);
   });
   it('says 503 when the library process is down', async () => {
     const handle = createMediaProtocolHandler({ locate: () => Promise.reject(new Error('gone')), displayJpeg: async () => null, trustedOrigins: [APP_ORIGIN] });

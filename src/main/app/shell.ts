@@ -33,7 +33,7 @@ import { createAppProtocolHandler } from './app-protocol.js';
 import { registerIpc } from './ipc.js';
 import { LibraryProcessHost, type ChildLike } from './library-process-host.js';
 import { createMainRequestHandler, isImageFile } from './main-requests.js';
-import { createMediaProtocolHandler, type MediaKind } from './media-protocol.js';
+import { createMediaProtocolHandler, type MediaAt, type MediaKind } from './media-protocol.js';
 import { buildMenuTemplate, menuLanguage, type MenuLanguage } from './menu.js';
 import { APP_ORIGIN, APP_SCHEME, MEDIA_SCHEME, denyAllPermissions, desktopCsp, hardenWebContents, originOf, trustedOrigins } from './security.js';
 import { loadWindowState, MIN_SIZE, saveWindowState, type WindowState } from './window-state.js';
@@ -57,7 +57,8 @@ function log(line: string): void {
 export function registerPrivilegedSchemes(): void {
   protocol.registerSchemesAsPrivileged([
     { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
-    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+    // stream: <video> takes the handler's 206 answers as a stream (Electron's protocol docs).
+    { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true } },
   ]);
 }
 
@@ -144,7 +145,9 @@ export async function createShell(paths: ShellPaths, library: LibraryProcessHost
   }
 
   // ---- protocols ----
-  const locate = async (id: string, kind: MediaKind) => (await library.request(LIBRARY_METHODS.locate, { id, kind }, { timeoutMs: 15_000 })) as MediaLocation | null;
+  // A preview is transcoded before it is answered: minutes for a long video.
+  const locate = async (id: string, kind: MediaKind, at?: MediaAt) =>
+    (await library.request(LIBRARY_METHODS.locate, { id, kind, index: at?.index, start: at?.start }, { timeoutMs: kind === 'preview' ? 600_000 : 15_000 })) as MediaLocation | null;
   protocol.handle(APP_SCHEME, createAppProtocolHandler({ root: paths.rendererDir, csp }));
   protocol.handle(
     MEDIA_SCHEME,

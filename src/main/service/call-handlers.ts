@@ -5,9 +5,10 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiError, type CallArgsOut, type CallName, type CallResult, type ModelEntry } from '../../shared/api.js';
-import type { ImageQuery, LibraryStatus, SmartAlbumInfo } from '../../shared/types.js';
+import type { LibraryStatus, SmartAlbumInfo } from '../../shared/types.js';
 import { SoutuError, type Library, type ModelService } from '../core/index.js';
 import type { IndexRunner } from './index-runner.js';
+import { toImageQueries, toImageQuery } from './query-image.js';
 import type { SettingsStore } from './settings-store.js';
 
 /** The result as declared (photo:get and index:last can be null). */
@@ -49,29 +50,6 @@ export async function requireFolder(p: string, libraryDir?: string): Promise<str
   return abs;
 }
 
-function decodeBase64(b64: string): Buffer {
-  const clean = b64.replace(/^data:[^,]*,/, '');
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(clean)) throw new SoutuError('bad-request', 'The image is not valid base64.');
-  const bytes = Buffer.from(clean, 'base64');
-  if (bytes.length === 0) throw new SoutuError('bad-request', 'The image is empty.');
-  return bytes;
-}
-
-type ImageArg = { kind: 'path'; path: string } | { kind: 'bytes'; base64: string } | { kind: 'photo'; id: string };
-
-/** A query image from the wire: bytes decoded, photo ids checked, paths only inside the indexed folders. */
-function toImageQuery(lib: Library, image: ImageArg): ImageQuery {
-  if (image.kind === 'bytes') return { kind: 'bytes', bytes: decodeBase64(image.base64) };
-  if (image.kind === 'photo') {
-    if (!lib.photo(image.id)) throw new SoutuError('not-found', 'No indexed photo has this id.');
-    return image;
-  }
-  // A path makes this process read a file: only ones inside the indexed folders.
-  const abs = folderFromUser(image.path);
-  if (!lib.isInsideRoots(abs)) throw new ApiError('forbidden', 'Only images inside the indexed folders can be used by path; upload the image instead.');
-  return { kind: 'path', path: abs };
-}
-
 const desktopOnly = (name: CallName) => async (): Promise<never> => {
   throw new ApiError('unsupported', `${name} is only available in the desktop app.`);
 };
@@ -83,10 +61,9 @@ export function createCallHandlers(ctx: HandlerContext): CallHandlers {
 
     'search:text': ({ text, options }) => lib.search(text, options),
 
-    'search:image': async ({ image, options }) => lib.similar(toImageQuery(lib, image), options),
+    'search:image': async ({ image, options }) => lib.similar(await toImageQuery(lib, image), options),
 
-    'search:query': async ({ text, images, options }) =>
-      lib.query({ text, images: images?.map((w) => ({ image: toImageQuery(lib, w.image), weight: w.weight })) }, options),
+    'search:query': async ({ text, images, options }) => lib.query({ text, images: images ? await toImageQueries(lib, images) : undefined }, options),
 
     'photo:get': async ({ id }) => lib.photo(id),
 
@@ -106,6 +83,8 @@ export function createCallHandlers(ctx: HandlerContext): CallHandlers {
     'index:start': async ({ roots }) => {
       const folders = roots ? await Promise.all(roots.map((r) => requireFolder(r, lib.dir))) : undefined;
       if (!folders && lib.roots().length === 0) throw new SoutuError('bad-request', 'Add a folder first.');
+      // The run would add them anyway; adding them first refuses a disk root or system folder now, with a 400.
+      if (!runner.busy) for (const f of folders ?? []) await lib.addRoot(f);
       return { started: runner.start(folders) };
     },
 

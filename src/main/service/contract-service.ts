@@ -5,8 +5,8 @@
 // progress events, and every queued folder is added and indexed as soon as the library opens.
 import path from 'node:path';
 import { ApiError, isCallName, parseArgs, type CallName, type EventName, type EventPayloads } from '../../shared/api.js';
-import { isDesktopCall, isPhotoId } from '../../shared/contract.js';
-import type { IndexProgress, LibraryStatus, RootInfo } from '../../shared/types.js';
+import { isDesktopCall, isPhotoId, MEDIA_KINDS } from '../../shared/contract.js';
+import type { IndexProgress, LibraryStatus, RootInfo, SearchHit, SearchOptions } from '../../shared/types.js';
 import { DEFAULT_TAG_MARGIN, errorCode, SoutuError, type Library, type LibraryMeta, type ModelService } from '../core/index.js';
 import { createCallHandlers, folderFromUser, importEntry, requireFolder, type CallHandlers } from './call-handlers.js';
 import { toApiError } from './errors.js';
@@ -42,15 +42,20 @@ export interface ContractServiceDeps {
   changedDelayMs?: number;
 }
 
-/** Where a photo's bytes are and which folders they must stay inside. */
+/** Where the bytes of a photo's or video's media are and which folders they must stay inside. */
 export interface MediaLocation {
   file: string;
   allowed: string[];
   /**
-   * For a thumbnail: the photo it shows, which must not lead outside its folder either (a thumbnail shows the
-   * same picture). Absent while the photo's folder is offline (nothing to check; the thumbnail still shows).
+   * For a thumbnail, a moment's thumbnail or a preview: the photo or video it shows, which must not lead outside its
+   * folder either (it shows the same picture). Absent while that folder is offline (nothing to check; a thumbnail
+   * still shows).
    */
   source?: { file: string; allowed: string[] };
+  /** The file is a video in this container (mp4, mov, webm, mkv, avi, 3gp): sent with byte ranges, typed by it. */
+  video?: string;
+  /** A transcoded preview: where in the video it starts and how long it lasts, seconds (t plays at t − startS). */
+  preview?: { startS: number; durationS: number };
 }
 
 /** What a call answers while no library is open (its model is not there yet). */
@@ -124,6 +129,21 @@ export class ContractService {
       return await this.answer(name, args);
     } catch (err) {
       throw toApiError(err, this.log, name);
+    }
+  }
+
+  /**
+   * search:image for an image a shell has received as raw bytes and written to `file`, a temporary file of its own
+   * (serve's upload route): the same search as the call, without the bytes ever becoming a base64 string.
+   * `options` is checked by the call's own schema.
+   */
+  async similarToFile(file: string, options: unknown): Promise<SearchHit[]> {
+    try {
+      const args = parseArgs('search:image', { image: { kind: 'photo', id: '0000000000000000' }, ...(options === undefined ? {} : { options }) });
+      const lib = await this.ensureOpen(false);
+      return await lib.similar({ kind: 'path', path: file }, args.options as SearchOptions | undefined);
+    } catch (err) {
+      throw toApiError(err, this.log, 'search:image');
     }
   }
 
@@ -392,23 +412,59 @@ export class ContractService {
     await this.deps.trash!(file, allowed);
   }
 
-  /** Where the bytes of a thumbnail or a full photo are; null when unknown, offline or without thumbnail. */
-  locate(id: unknown, kind: unknown): MediaLocation | null {
-    if (!isPhotoId(id) || (kind !== 'thumb' && kind !== 'full')) throw new ApiError('bad-request', 'Bad media request.');
+  /**
+   * Where the bytes of a photo's or video's media are (thumb, full, moment, motion, preview; see media-handler.ts);
+   * null when unknown, offline, of another kind (a moment of a photo, the motion of a still without one), without
+   * thumbnail, or when no preview could be made. The two-argument form answers at once, for the kinds that need
+   * nothing chosen or made (thumb, full, motion; null for the others). With `at` it answers every kind: a moment by
+   * its `index` into video:moments' times, a preview made first (or found in the cache) so that it covers the
+   * time `at.start` (seconds); `at.signal` gives up on making it.
+   */
+  locate(id: unknown, kind: unknown): MediaLocation | null;
+  locate(id: unknown, kind: unknown, at: { index?: number; start?: number; signal?: AbortSignal }): Promise<MediaLocation | null>;
+  locate(id: unknown, kind: unknown, at?: { index?: number; start?: number; signal?: AbortSignal }): MediaLocation | null | Promise<MediaLocation | null> {
+    if (!isPhotoId(id) || !(MEDIA_KINDS as readonly unknown[]).includes(kind)) throw new ApiError('bad-request', 'Bad media request.');
+    if (at !== undefined && at.index !== undefined && !(Number.isInteger(at.index) && at.index >= 0)) throw new ApiError('bad-request', 'Bad moment index.');
     const lib = this.lib;
-    if (!lib) return null;
-    const photo = lib.photo(id);
-    if (!photo) return null;
-    // Only photos of folders still in the library. The thumbnail of a photo whose folder is gone goes too.
-    const allowed = lib.roots().filter((r) => r === photo.root);
-    if (allowed.length === 0) return null;
-    if (kind === 'thumb') {
-      const file = lib.thumbnailPath(id);
-      if (!file) return null;
-      return { file, allowed: [path.join(lib.dir, 'thumbs')], ...(photo.offline ? {} : { source: { file: photo.path, allowed } }) };
-    }
-    if (photo.offline) return null;
-    return { file: photo.path, allowed };
+    const photo = lib?.photo(id);
+    // Only media of folders still in the library. The thumbnail of a photo whose folder is gone goes too.
+    const allowed = photo ? lib!.roots().filter((r) => r === photo.root) : [];
+    if (!lib || !photo || allowed.length === 0) return at === undefined ? null : Promise.resolve(null);
+    const source = photo.offline ? {} : { source: { file: photo.path, allowed } };
+    const thumbs = [path.join(lib.dir, 'thumbs')];
+    const now = (): MediaLocation | null => {
+      switch (kind) {
+        case 'thumb': {
+          const file = lib.thumbnailPath(id);
+          return file ? { file, allowed: thumbs, ...source } : null;
+        }
+        case 'moment': {
+          const file = photo.kind === 'video' && at?.index !== undefined ? lib.videoMedia.momentThumbnail(id, at.index) : null;
+          return file ? { file, allowed: thumbs, ...source } : null;
+        }
+        case 'full':
+          if (photo.offline) return null;
+          return photo.kind === 'video' ? { file: photo.path, allowed, video: photo.format.toLowerCase() } : { file: photo.path, allowed };
+        case 'motion': {
+          const file = photo.offline || !photo.motion ? null : lib.videoMedia.motionFile(id);
+          return file ? { file, allowed, video: path.extname(file).slice(1).toLowerCase() } : null;
+        }
+        default:
+          return null;
+      }
+    };
+    if (at === undefined) return now();
+    if (kind !== 'preview') return Promise.resolve().then(now);
+    // A preview shows the video (or the Live Photo's motion clip): that file must not lead outside its folder.
+    const shown = photo.offline ? null : photo.kind === 'video' ? photo.path : photo.motion ? lib.videoMedia.motionFile(id) : null;
+    if (!shown) return Promise.resolve(null);
+    return guardPath(shown, allowed).then(async (checked) => {
+      // Nothing is transcoded from a file that leads outside its folder: its own location is answered, for the
+      // media handler's guard to refuse the same way as the file itself.
+      if (!checked.ok) return { file: shown, allowed, video: 'mp4' };
+      const p = await lib.videoMedia.preview(id, at.start ?? 0, at.signal);
+      return p ? { file: p.path, allowed: [path.join(lib.dir, 'cache', 'previews')], source: { file: shown, allowed }, video: 'mp4', preview: { startS: p.startS, durationS: p.durationS } } : null;
+    });
   }
 
   /** Stops indexing and closes the library (releasing its lock), unless it was adopted open. */

@@ -35,6 +35,9 @@ describe('media scheme', () => {
     expect(directives(contentSecurityPolicy({ mediaScheme: 'soutu-media' }))).toContain("connect-src 'self' soutu-media:");
     expect(contentSecurityPolicy()).not.toContain('soutu-media');
     expect(directives(contentSecurityPolicy())).toContain("connect-src 'self'");
+    // Videos: from the app itself (serve's /media) or, on the desktop, the media protocol; never data:, blob: or remote.
+    expect(directives(contentSecurityPolicy())).toContain("media-src 'self'");
+    expect(directives(contentSecurityPolicy({ mediaScheme: 'soutu-media' }))).toContain("media-src 'self' soutu-media:");
   });
 });
 

@@ -1,7 +1,7 @@
 // The renderer's Content-Security-Policy, one builder for both shells (the desktop's app:// pages and serve's
 // HTML). Production: scripts, styles, fonts and connections only from the app itself (no inline script, no eval,
-// no inline <style>); images also from data:/blob: (pasted or dropped query images) and, on the desktop, from the
-// media protocol; nothing framed, posted, or run as a worker. Inline style *attributes* are allowed: Svelte's
+// no inline <style>); images also from data:/blob: (pasted or dropped query images) and, on the desktop, images
+// and videos from the media protocol; nothing framed, posted, or run as a worker. Inline style *attributes* are allowed: Svelte's
 // style: directives and the virtual grid's positions write them, and they cannot run script.
 // Development (`npm run dev`): Vite injects <style> elements and talks to its HMR server, so style-src gains
 // 'unsafe-inline' and connect-src the dev server's http and ws origins; nothing else is relaxed.
@@ -25,7 +25,8 @@ export function contentSecurityPolicy(o: CspOptions = {}): string {
     `img-src 'self'${media} data: blob:`,
     "font-src 'self'",
     ['connect-src', "'self'", ...(media ? [media.trim()] : []), ...devConnect].join(' '),
-    "media-src 'none'",
+    // Videos and Live Photos' motion clips play in <video> from the app itself (serve's /media) or the media protocol.
+    `media-src 'self'${media}`,
     "object-src 'none'",
     "frame-src 'none'",
     "worker-src 'none'",

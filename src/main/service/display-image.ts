@@ -2,7 +2,8 @@
 // longer side. sharp converts what its libvips reads; HEVC-coded HEIF (iPhone photos), which prebuilt sharp
 // cannot decode, goes through the engine's HEIC fallback decoder. Both shells use this: the desktop's library
 // process (for soutu-media://full/…) and serve (for /media/full/…).
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { BROWSER_FORMATS, decodeHeicRgba, sniffImageFormat } from '../core/index.js';
 
 /** Files larger than this are not converted (a display copy of a 512 MB scan is not worth the memory). */
@@ -15,9 +16,17 @@ const RESIZE = { fit: 'inside' as const, withoutEnlargement: true };
  * format, too large, or not an image. Throws when the file is an image that cannot be decoded.
  */
 export async function displayJpeg(realPath: string): Promise<Uint8Array | null> {
-  const st = await stat(realPath);
-  if (!st.isFile() || st.size > MAX_DISPLAY_SOURCE_BYTES) return null;
-  const bytes = await readFile(realPath);
+  // Opened without waiting and checked on the descriptor: a FIFO swapped in since the caller's check is refused
+  // at once (a plain readFile would wait for a writer forever, holding one of libuv's threads).
+  const fh = await open(realPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  let bytes: Buffer;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size > MAX_DISPLAY_SOURCE_BYTES) return null;
+    bytes = await fh.readFile();
+  } finally {
+    await fh.close().catch(() => {});
+  }
   const format = sniffImageFormat(bytes.subarray(0, 64));
   if (!format || BROWSER_FORMATS.has(format)) return null;
   // Loaded on first use: the desktop's main process imports this module's callers but never converts.

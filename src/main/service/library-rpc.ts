@@ -15,7 +15,7 @@ export type ReadyMessage = { kind: 'ready' };
 
 /** Main → library process, besides the contract's calls. */
 export const LIBRARY_METHODS = {
-  /** { id, kind } → MediaLocation | null */
+  /** { id, kind, index?, start? } → MediaLocation | null (a 'preview' is made first: allow minutes) */
   locate: 'internal:locate',
   /** { id } → MediaLocation & { icon: Uint8Array | null } | null */
   dragItem: 'internal:dragItem',

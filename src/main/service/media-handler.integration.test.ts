@@ -8,8 +8,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMediaProtocolHandler } from '../app/media-protocol.js';
 import { APP_ORIGIN } from '../app/security.js';
-import { createServer } from '../../server/http-server.js';
-import { raw } from '../../server/test-support.js';
+import { raw, serveForTest } from '../../server/test-support.js';
 import { serveLibraryProcess } from '../utility/library-process.js';
 import { Library, photoId } from '../core/index.js';
 import { SHARED_FIXTURES } from '../core/testing/fixtures.js';
@@ -61,7 +60,7 @@ async function expectUprightJpeg(bytes: Buffer, f: (typeof FIXTURES)[number]): P
 describe('full-size HEIF/HEIC through both transports', () => {
   it('serve answers /media/full with a JPEG', async () => {
     const lib = await Library.open(libraryDir, { modelsDir: path.join(root, 'models') });
-    const server = await createServer(lib, { port: 0, staticDir: root, modelsDir: path.join(root, 'models'), log: () => {} });
+    const server = await serveForTest(lib, { staticDir: root, modelsDir: path.join(root, 'models') });
     try {
       for (const f of FIXTURES) {
         const id = photoId(path.join(photos, f.file));

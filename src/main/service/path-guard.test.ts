@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guardPath, isInside, isPlausibleAbsolutePath, resolveInsideRoots } from './path-guard.js';
+import { guardPath, isInside, isPlausibleAbsolutePath, openInsideRoots, resolveInsideRoots } from './path-guard.js';
 
 const isPathInsideRoots = async (file: unknown, roots: unknown[], opts?: { requireFile?: boolean }) => (await guardPath(file, roots, opts)).ok;
 
@@ -153,6 +154,36 @@ describe('guardPath says why: outside the folders (forbidden) or not there (not-
     expect(await guardPath(path.join(photos, 'dangling.jpg'), roots)).toEqual({ ok: false, why: 'not-found' });
     expect(await guardPath(path.join(photos, 'loop-a'), roots)).toEqual({ ok: false, why: 'not-found' });
     expect(await guardPath(path.join(photos, 'sub'), roots)).toEqual({ ok: false, why: 'not-found' });
+  });
+});
+
+describe('openInsideRoots: the checked file, opened and checked again on its descriptor', () => {
+  posixOnly('opens a regular file inside the roots by its real path, through a link inside too', async () => {
+    for (const [file, text] of [[path.join(photos, 'a.jpg'), 'A'], [path.join(photos, 'link-in.jpg'), 'B']]) {
+      const o = await openInsideRoots(file, roots);
+      expect(o.ok, file).toBe(true);
+      if (!o.ok) continue;
+      try {
+        expect((await o.handle.readFile()).toString()).toBe(text);
+        expect(o.size).toBe(1);
+      } finally {
+        await o.handle.close();
+      }
+    }
+  });
+  posixOnly('refuses a FIFO at once (never waits for a writer), a folder, links out and missing files', async () => {
+    const fifo = path.join(photos, 'pipe.jpg');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      expect(await openInsideRoots(fifo, roots)).toEqual({ ok: false, why: 'not-found' });
+      expect(await openInsideRoots(path.join(photos, 'sub'), roots)).toEqual({ ok: false, why: 'not-found' });
+      expect(await openInsideRoots(path.join(photos, 'missing.jpg'), roots)).toEqual({ ok: false, why: 'not-found' });
+      expect(await openInsideRoots(path.join(photos, 'link-out.jpg'), roots)).toEqual({ ok: false, why: 'forbidden' });
+      expect(await openInsideRoots(path.join(photos, 'link-dir-out', 'secret.txt'), roots)).toEqual({ ok: false, why: 'forbidden' });
+      expect(await openInsideRoots('/dev/zero', roots)).toEqual({ ok: false, why: 'forbidden' });
+    } finally {
+      await rm(fifo, { force: true });
+    }
   });
 });
 

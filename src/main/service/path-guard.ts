@@ -1,7 +1,10 @@
 // Decides whether a file may be served, opened, dragged or trashed: only files whose path as given and whose real
 // location (symlinks resolved) both lie inside one of the allowed folders. The one containment check of every
 // shell: `isInside` has one meaning everywhere (the folder itself or anything below it, segment by segment).
-import { realpath, stat } from 'node:fs/promises';
+// openInsideRoots goes one step further for code that reads the file: it opens the checked path and checks the
+// descriptor itself, so a swap after the check cannot make this process read something else.
+import { constants } from 'node:fs';
+import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 export type PathPlatform = 'posix' | 'win32';
@@ -80,8 +83,7 @@ export async function guardPath(file: unknown, roots: readonly unknown[], opts: 
     return { ok: false, why: 'not-found' };
   }
   // Any allowed folder may hold the real file (a link from one root into another is fine).
-  const realRoots = await Promise.all(okRoots.map((r) => realpath(r).catch(() => null)));
-  if (!realRoots.some((r) => r !== null && isInside(real, r, platform))) return { ok: false, why: 'forbidden' };
+  if (!(await insideRealRoots(real, okRoots))) return { ok: false, why: 'forbidden' };
   if (opts.requireFile !== false) {
     const st = await stat(real).catch(() => null);
     if (!st?.isFile()) return { ok: false, why: 'not-found' };
@@ -89,8 +91,48 @@ export async function guardPath(file: unknown, roots: readonly unknown[], opts: 
   return { ok: true, path: real };
 }
 
+/** True when `real` (a path with no links left) lies inside the real location of one of `roots`. */
+async function insideRealRoots(real: string, roots: readonly string[]): Promise<boolean> {
+  const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => null)));
+  return realRoots.some((r) => r !== null && isInside(real, r));
+}
+
 /** guardPath's real path, or null for any refusal. */
 export async function resolveInsideRoots(file: unknown, roots: readonly unknown[], opts: GuardOptions = {}): Promise<string | null> {
   const r = await guardPath(file, roots, opts);
   return r.ok ? r.path : null;
+}
+
+export type Opened = { ok: true; path: string; handle: FileHandle; size: number } | { ok: false; why: Refusal };
+
+// O_NONBLOCK: a FIFO put where a file was answers at once (and is refused below) instead of waiting for a writer.
+// O_NOFOLLOW: the last segment, checked as a file, cannot have become a link since.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * guardPath's rule for code that reads the file: the real path inside one of `roots`, opened without following a
+ * last link and without waiting, and a regular file on the opened descriptor (fstat). Where the system names a
+ * descriptor's file (/proc/self/fd on Linux), that name must lie inside a root too, so a folder swapped for a link
+ * between the check and the open is caught. The caller reads the handle (never the path again) and closes it.
+ */
+export async function openInsideRoots(file: unknown, roots: readonly unknown[]): Promise<Opened> {
+  const guarded = await guardPath(file, roots, { requireFile: false });
+  if (!guarded.ok) return guarded;
+  let handle: FileHandle;
+  try {
+    handle = await open(guarded.path, OPEN_FLAGS);
+  } catch {
+    return { ok: false, why: 'not-found' };
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new Error('not a regular file');
+    const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+    const okRoots = roots.filter((r): r is string => isPlausibleAbsolutePath(r));
+    if (opened !== null && opened.startsWith('/') && !(await insideRealRoots(opened, okRoots))) throw new Error('moved outside');
+    return { ok: true, path: guarded.path, handle, size: st.size };
+  } catch {
+    await handle.close().catch(() => {});
+    return { ok: false, why: 'not-found' };
+  }
 }

@@ -99,8 +99,11 @@ export function serveLibraryProcess(port: PortLike, init: LibraryProcessInit, o:
   server = serveRpc(port, async (method, args) => {
     if (isCallName(method)) return service.call(method, args);
     switch (method) {
-      case LIBRARY_METHODS.locate:
-        return locate(args);
+      case LIBRARY_METHODS.locate: {
+        // Every media kind: a moment by its index, a preview made first (the media protocol's own request).
+        const { id, kind, index, start } = (args ?? {}) as { id?: unknown; kind?: unknown; index?: unknown; start?: unknown };
+        return service.locate(id, kind, { index: typeof index === 'number' ? index : undefined, start: typeof start === 'number' ? start : undefined });
+      }
       case LIBRARY_METHODS.dragItem: {
         const id = (args as { id?: unknown } | null)?.id;
         const full = locate({ id, kind: 'full' });

@@ -3,7 +3,6 @@
 import path from 'node:path';
 import { browserPlayable, previewFor, probeVideo, type PlaybackSupport, type Preview } from '../video/index.js';
 import type { FrameCatalog } from './frame-catalog.js';
-import { frameId } from './frame-catalog.js';
 import type { PhotoCatalog } from './photo-catalog.js';
 
 export class VideoMedia {
@@ -13,9 +12,9 @@ export class VideoMedia {
     private readonly frames: FrameCatalog,
   ) {}
 
-  /** Absolute path of a video moment's thumbnail, or null. */
+  /** Absolute path of the thumbnail of a video's moment `index`, counted in time order (video:moments' times), or null. */
   momentThumbnail(videoId: string, index: number): string | null {
-    const f = this.frames.get(frameId(videoId, index));
+    const f = this.frames.ofVideo(videoId)[index];
     return f?.thumb ? path.join(this.dir, f.thumb) : null;
   }
 
