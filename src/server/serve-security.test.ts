@@ -2,7 +2,8 @@
 // scheme, host and port, image queries by path that follow no link out and tell nothing about what is outside,
 // folders refused as roots with a reason, the hub host http(s) only.
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,12 @@ describe('folders and settings a caller cannot set', () => {
       [library, /library folder/],
       [path.join(library, 'thumbs'), /library folder/],
     ];
+    // Links are judged by where they lead.
+    const links = await mkdtemp(path.join(os.tmpdir(), 'soutu-links-'));
+    for (const [name, target, why] of [['to-root', '/', /root of a disk/], ['to-etc', '/etc', /system folder/], ['to-library', library, /library folder/]] as const) {
+      await symlink(target, path.join(links, name));
+      cases.push([path.join(links, name), why]);
+    }
     for (const [folder, why] of cases) {
       for (const [name, args] of [['roots:add', { path: folder }], ['index:start', { roots: [folder] }]] as const) {
         const r = await postJson(port, name, args);

@@ -21,3 +21,7 @@ export { photoId } from './index/index-pipeline.js';
 export { DEFAULT_TAG_MARGIN } from './tags/tagger.js';
 export { readTextInFile } from './ocr/read-file-text.js';
 export type { OcrLine } from './ocr/ocr-engine.js';
+export { checkRoot, rootRefusal } from './library/root-policy.js';
+export { sniffVideoFormat } from './video/index.js';
+export { hostPlatform, isInside } from './fs/paths.js';
+export type { PathPlatform } from './fs/paths.js';

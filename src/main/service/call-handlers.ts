@@ -1,12 +1,12 @@
 // One handler per call of the contract, over an open Library. Transport-free: ContractService validates the
 // argument with the shared schema first, answers what needs no library, and hands the rest here with clean
 // values. Every refusal of the caller's input is typed (ApiError or the engine's SoutuError), never a bare Error.
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiError, type CallArgsOut, type CallName, type CallResult, type ModelEntry } from '../../shared/api.js';
 import type { LibraryStatus, SmartAlbumInfo } from '../../shared/types.js';
-import { SoutuError, type Library, type ModelService } from '../core/index.js';
+import { rootRefusal, SoutuError, type Library, type ModelService } from '../core/index.js';
 import type { IndexRunner } from './index-runner.js';
 import { toImageQueries, toImageQuery } from './query-image.js';
 import type { SettingsStore } from './settings-store.js';
@@ -46,7 +46,15 @@ export async function requireFolder(p: string, libraryDir?: string): Promise<str
   const st = await stat(abs).catch(() => null);
   if (!st) throw new SoutuError('bad-request', `${abs} does not exist (or cannot be read).`);
   if (!st.isDirectory()) throw new SoutuError('bad-request', `${abs} is not a folder.`);
-  if (libraryDir && abs === path.resolve(libraryDir)) throw new SoutuError('bad-request', 'The library folder cannot be a photo folder.');
+  if (libraryDir) {
+    // The engine's root policy, on the path as given and on where it leads: a folder queued before the model is
+    // ready is refused now, not when the library opens.
+    const lib = path.resolve(libraryDir);
+    const realLib = await realpath(lib).catch(() => lib);
+    const real = await realpath(abs).catch(() => abs);
+    const why = rootRefusal(abs, lib) ?? (real !== abs ? rootRefusal(real, realLib) : null);
+    if (why) throw new SoutuError('bad-request', why);
+  }
   return abs;
 }
 

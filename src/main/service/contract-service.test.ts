@@ -101,7 +101,7 @@ function service(opts: { modelReady: boolean; openError?: Error; trash?: Contrac
     return lib;
   });
   const deps: ContractServiceDeps = {
-    libraryDir: tmp,
+    libraryDir: path.join(tmp, 'library'), // photo folders sit beside it, as they must
     settings: new SettingsStore(tmp),
     models: fake.models,
     openLibrary,

@@ -6,17 +6,15 @@
 import { constants } from 'node:fs';
 import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { hostPlatform, isInside, type PathPlatform } from '../core/index.js';
 
-export type PathPlatform = 'posix' | 'win32';
+// The engine's containment rule, re-exported so every shell imports it from here.
+export { isInside, type PathPlatform };
 
 export const MAX_PATH_LENGTH = 4096;
 
 function impl(platform: PathPlatform): typeof path.posix {
   return platform === 'win32' ? path.win32 : path.posix;
-}
-
-function hostPlatform(): PathPlatform {
-  return process.platform === 'win32' ? 'win32' : 'posix';
 }
 
 /**
@@ -39,19 +37,6 @@ export function isPlausibleAbsolutePath(p: unknown, platform: PathPlatform = hos
     if (rest.split(/[\\/]/).some((seg) => seg !== '.' && seg !== '..' && /[. ]$/.test(seg))) return false;
   }
   return true;
-}
-
-/**
- * True when `child` is `parent` or below it, comparing normalised paths segment by segment (no file system):
- * `/data/photos2` is not inside `/data/photos`, `/data/photos/..hidden` is.
- */
-export function isInside(child: string, parent: string, platform: PathPlatform = hostPlatform()): boolean {
-  const P = impl(platform);
-  const rel = P.relative(P.resolve(parent), P.resolve(child));
-  if (rel === '') return true;
-  if (P.isAbsolute(rel)) return false; // another drive or share
-  const first = rel.split(platform === 'win32' ? /[\\/]/ : '/')[0];
-  return first !== '..';
 }
 
 export interface GuardOptions {

@@ -18,7 +18,7 @@ describe('writeFileAtomically', () => {
     await Promise.all(Array.from({ length: 40 }, (_, i) => writeJsonAtomically(file, { i, pad: 'x'.repeat(1000 * (i % 7)) })));
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ i: 39, pad: 'x'.repeat(1000 * (39 % 7)) });
     expect(await readdir(path.dirname(file))).toEqual(['meta.json']);
-  });
+  }, 30_000); // 40 durable (fsynced) writes: slow on a busy disk, never wrong
 
   it('writes bytes from a view into a larger buffer exactly', async () => {
     const t = await tempDir('soutu-atomic-');

@@ -21,8 +21,11 @@ export async function acquireLock(dir: string): Promise<LibraryLock> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fh = await open(file, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
+      try {
+        await fh.writeFile(String(process.pid));
+      } finally {
+        await fh.close();
+      }
       let released = false;
       return {
         release: async () => {

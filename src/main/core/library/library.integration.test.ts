@@ -1,6 +1,6 @@
 // Engine integration: real LanceDB, real ONNX Runtime through transformers.js, on generated toy models and the
 // shared fixture corpus. Nothing here replaces the model or the store with a fake.
-import { cp, mkdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,23 @@ describe.each(['split', 'combined'] as const)('toy-color, %s layout', (layout) =
       const hits = await lib.search('zzqx 完全未知', { limit: 5 });
       expect(hits.length).toBe(5);
       expect(hits.every((h) => Number.isFinite(h.score))).toBe(true);
+    } finally {
+      await lib.close();
+    }
+  });
+
+  it('refuses a photo folder that is, or links to, the disk root, a system folder or the library', async () => {
+    const links = path.join(root, layout, 'links');
+    await mkdir(links, { recursive: true });
+    await symlink('/etc', path.join(links, 'etc')).catch(() => {});
+    await symlink(libDir, path.join(links, 'lib')).catch(() => {});
+    const lib = await Library.open(libDir, { device: 'cpu' });
+    try {
+      const before = lib.roots();
+      await expect(lib.addRoot('/')).rejects.toThrow(/root of a disk/);
+      await expect(lib.addRoot(path.join(links, 'etc'))).rejects.toThrow(/system folder/);
+      await expect(lib.addRoot(path.join(links, 'lib'))).rejects.toThrow(/library folder/);
+      expect(lib.roots()).toEqual(before);
     } finally {
       await lib.close();
     }

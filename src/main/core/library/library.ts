@@ -1,7 +1,7 @@
 // The core facade: everything Soutu can do is a method here, so the CLI, the Electron shell, the HTTP server and
 // the tests all drive the same code. open() is the composition root; each method delegates to one service.
 import { EventEmitter } from 'node:events';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   AlbumInfo, DuplicateGroup, FailedFile, ImageQuery, IndexReport, LibraryStatus, PhotoInfo, SearchHit, SearchOptions, SmartAlbumInfo, WeightedImage,
@@ -116,6 +116,9 @@ export class Library extends EventEmitter<LibraryEvents> {
     if (this.roots().includes(abs)) return;
     const st = await stat(abs).catch(() => null);
     if (!st?.isDirectory()) throw new SoutuError('bad-request', `${abs} is not a folder.`);
+    // A link to / or /etc is judged by where it leads.
+    const real = await realpath(abs).catch(() => abs);
+    if (real !== abs) checkRoot(real, await realpath(this.dir).catch(() => this.dir));
     await this.services.meta.update((m) => {
       if (!m.roots.some((r) => r.path === abs)) m.roots.push({ path: abs, addedAt: Date.now(), lastIndexedAt: null, online: true });
     });

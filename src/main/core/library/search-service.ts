@@ -5,6 +5,7 @@ import type { ImageQuery, SearchHit, SearchOptions, WeightedImage } from '../../
 import { decodePhoto } from '../decode/index.js';
 import { l2normalize } from '../embed/embedder.js';
 import { SoutuError } from '../errors.js';
+import { withDeadline } from '../fs/safe-open.js';
 import { LruCache } from '../search/lru-cache.js';
 import { extractTextFilters, isArithmetic, keywordTokens, parseQuery } from '../search/query-parser.js';
 import type { OcrTextHit } from '../ocr/index.js';
@@ -16,6 +17,9 @@ import { findCatalogModel } from '../embed/model-catalog.js';
 import type { ActiveIndex } from './active-index.js';
 import type { ModelSession } from './model-session.js';
 import type { PhotoCatalog } from './photo-catalog.js';
+
+/** How long a query image may take to read and decode before the query is refused. */
+export const QUERY_DECODE_DEADLINE_MS = 30_000;
 
 const DEFAULT_LIMIT = 50;
 /** What a file or folder name matching every query keyword adds to a photo's score (hybrid search). */
@@ -76,7 +80,8 @@ export class SearchService {
       const v = (await index.get()).get(indexedId);
       if (v) return v;
     }
-    const res = await decodePhoto(input, models.query.imageSpec, { thumbSize: 0, wantTensor: true });
+    // A query image on a stalled share or a device never holds the caller forever.
+    const res = await withDeadline(decodePhoto(input, models.query.imageSpec, { thumbSize: 0, wantTensor: true }), QUERY_DECODE_DEADLINE_MS, 'Reading the query image');
     if (!res.ok) throw new SoutuError('bad-request', `Cannot use this image: ${res.error.reason}`);
     const [v] = await models.query.embedImages([res.value.tensor]);
     return v;
