@@ -35,7 +35,7 @@ taskMain(async (a: Args) => {
     const text = items.filter((i) => hasText(i) && i.lines.length > 0).slice(0, a.textImages);
 
     // 1. Recognition alone on text-bearing images (sessions loaded first: loading is start-up, not throughput).
-    const engine = new PaddleOcrEngine();
+    const engine = new PaddleOcrEngine({ intraOpNumThreads: a.threads }); // as the library's text stage runs it
     await runOcrSet(engine, text.slice(0, 1));
     let t = performance.now();
     await runOcrSet(engine, text);

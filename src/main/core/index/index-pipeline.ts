@@ -51,6 +51,8 @@ export interface PipelineOptions {
 }
 
 /** A decode that takes longer than this is abandoned (a hung share, a pathological file); the run goes on. */
+/** Thumbnails' shortest edge in pixels (the grid's tiles; the text gate also looks at them). */
+export const THUMB_SHORT_EDGE = 320;
 export const DECODE_DEADLINE_MS = 120_000;
 
 /** What a file that could not even be read becomes: a typed failure with a reason, never an exception. */
@@ -77,7 +79,7 @@ export interface PipelineDefaults {
  */
 export function pipelineDefaults(threads = os.availableParallelism()): PipelineDefaults {
   const t = Math.max(1, Math.floor(threads));
-  return { batchSize: 8, decodeConcurrency: t + 1, sharpConcurrency: 1, writeBatch: 64, thumbSize: 320 };
+  return { batchSize: 8, decodeConcurrency: t + 1, sharpConcurrency: 1, writeBatch: 64, thumbSize: THUMB_SHORT_EDGE };
 }
 
 /**

@@ -41,7 +41,11 @@ export interface LibraryOptions {
   onWarning?: (message: string) => void;
   /** The OCR engine to use (tests inject one); PaddleOCR by default, made when first needed. */
   ocrEngine?: () => OcrEngine;
-  /** Full-precision vision (default) or the compact q8 pair; a change is a model switch (re-embed), never a mix. */
+  /**
+   * Full-precision vision or the compact q8 pair. Asked for explicitly, a precision other than the one the library's
+   * vectors were made with is a model switch (re-embed), never a mix; left out, the library opens at its recorded
+   * precision, and a new library (or a newly chosen model) gets full precision.
+   */
   precision?: PrecisionSetting;
 }
 
@@ -91,7 +95,7 @@ export async function composeServices(dir: string, opts: LibraryOptions, meta: M
   });
   // The photo rows (a second at 100k) are read while the model's sessions are set up.
   const [models, rows] = await Promise.all([
-    ModelSession.open(meta, store, loader, { model: opts.model, defaultModel: opts.defaultModel, allowDownload: opts.allowDownload === true, warn }),
+    ModelSession.open(meta, store, loader, { model: opts.model, defaultModel: opts.defaultModel, allowDownload: opts.allowDownload === true, precision: opts.precision, warn }),
     store.allPhotos(),
   ]);
   const catalog = new PhotoCatalog(dir, () => new Set(meta.current.roots.filter((r) => !r.online).map((r) => r.path)));
@@ -106,7 +110,7 @@ export async function composeServices(dir: string, opts: LibraryOptions, meta: M
   models.on('switched', () => index.reset());
   const tags = new TagService({ dir, readOnly, meta, userData, store, models, index, catalog, frames });
   let textBearing: (id: string) => boolean = () => false;
-  const ocr = new OcrService({ store, meta, catalog, engine: opts.ocrEngine, warn, gate: { taggedAsText: (id) => textBearing(id) } });
+  const ocr = new OcrService({ dir, threads: opts.threads, store, meta, catalog, engine: opts.ocrEngine, warn, gate: { taggedAsText: (id) => textBearing(id) } });
   const search = new SearchService({ catalog, index, models, ocr, frames, open: hooks.open });
   const removal = new RemovalService({ dir, store, meta, catalog, index, tags, ocr, frames, indexing: isIndexing, changed: hooks.changed });
   const watch = new WatchService({

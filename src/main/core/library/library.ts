@@ -6,6 +6,7 @@ import path from 'node:path';
 import type {
   AlbumInfo, DuplicateGroup, FailedFile, ImageQuery, IndexReport, LibraryStatus, PhotoInfo, SearchHit, SearchOptions, SmartAlbumInfo, WeightedImage,
 } from '../../../shared/types.js';
+import type { PrecisionSetting } from '../embed/model-catalog.js';
 import { SoutuError } from '../errors.js';
 import type { OcrLine } from '../ocr/ocr-engine.js';
 import { killAllMediaProcesses, reapOrphans, type VideoSignature } from '../video/index.js';
@@ -99,9 +100,9 @@ export class Library extends EventEmitter<LibraryEvents> {
    * Starts a switch to another model: new photos and a re-embed of every photo go to the new model's own
    * table, while search keeps serving the current model until the next index() run completes the switch.
    */
-  async switchModel(spec: string, o: { allowDownload?: boolean } = {}): Promise<LibraryStatus> {
+  async switchModel(spec: string, o: { allowDownload?: boolean; precision?: PrecisionSetting } = {}): Promise<LibraryStatus> {
     if (this.services.indexing.running) throw new SoutuError('busy', 'Wait for indexing to finish (or cancel it) before switching models.');
-    if (await this.services.models.switchTo(spec, o.allowDownload ?? true)) this.emit('changed');
+    if (await this.services.models.switchTo(spec, o.allowDownload ?? true, o.precision)) this.emit('changed');
     return this.status();
   }
 

@@ -3,8 +3,9 @@
 // serving model changes, so caches built on the old one (index, query vectors, tags) drop themselves.
 import { EventEmitter } from 'node:events';
 import type { Embedder } from '../embed/embedder.js';
-import { defaultModelFor } from '../embed/model-catalog.js';
+import { defaultModelFor, type PrecisionSetting } from '../embed/model-catalog.js';
 import type { VectorStore } from '../store/vector-store.js';
+import { modelKeyOf } from '../embed/transformers-clip-embedder.js';
 import type { EmbedderLoader } from './embedder-loader.js';
 import type { ModelMeta } from './library-meta.js';
 import type { MetadataStore } from './metadata-store.js';
@@ -15,7 +16,18 @@ export interface ModelSessionOpen {
   model?: string;
   defaultModel?: string;
   allowDownload: boolean;
+  /**
+   * The precision asked for explicitly (CLI --precision). Without it the library's recorded model opens at the
+   * precision its vectors were made with, so an upgrade never starts a re-embed on its own; a re-embed at another
+   * precision is offered (status.model.vision) and started with switchTo.
+   */
+  precision?: PrecisionSetting;
   warn(message: string): void;
+}
+
+/** The precision a recorded model's vectors were made with: its key says whether the vision weights were int8. */
+export function recordedPrecision(m: ModelMeta): PrecisionSetting {
+  return m.key === modelKeyOf(m.id, m.dim, 'q8') ? 'compact' : 'quality';
 }
 
 function metaOf(e: Embedder, source: string): ModelMeta {
@@ -38,13 +50,17 @@ export class ModelSession extends EventEmitter<{ switched: [] }> {
     // With no model named anywhere, the catalog's default (the one place that names it).
     const spec = o.model ?? m.pendingModel?.source ?? m.model?.source ?? m.model?.id ?? o.defaultModel ?? defaultModelFor('en');
     const recorded = !o.model && (spec === m.model?.source || spec === m.pendingModel?.source);
-    const loaded = await loader.load(spec, { allowDownload: o.allowDownload, fallbackId: recorded ? (m.pendingModel ?? m.model)?.id : undefined });
+    // The library's own model, however it is named (its folder, its id or nothing at all).
+    const target = m.pendingModel ?? m.model;
+    const record = target && (spec === target.source || spec === target.id) ? target : null;
+    const precision = o.precision ?? (record ? recordedPrecision(record) : undefined);
+    const loaded = await loader.load(spec, { allowDownload: o.allowDownload, fallbackId: recorded ? record?.id : undefined, precision });
     const session = new ModelSession(meta, store, loader, loaded.embedder, loaded.embedder);
     await session.select(metaOf(loaded.embedder, loaded.source));
     const active = meta.current.model;
     if (meta.current.pendingModel && active) {
       // Mid-switch: queries keep using the previous model (and its vectors) until the new ones are complete.
-      session.queryEmbedder = await loader.load(active.source, { allowDownload: false, fallbackId: active.id }).then(
+      session.queryEmbedder = await loader.load(active.source, { allowDownload: false, fallbackId: active.id, precision: recordedPrecision(active) }).then(
         (e) => e.embedder,
         (err: unknown) => {
           o.warn(`The previous model cannot be loaded (${(err as Error).message}); search waits for the new one.`);
@@ -100,10 +116,11 @@ export class ModelSession extends EventEmitter<{ switched: [] }> {
   /**
    * Starts a switch to another model: new vectors go to its own table while search keeps the current model,
    * until complete(). Switching back to the serving model (or choosing the first one) takes effect at once.
-   * Returns false when `spec` is the model already in use.
+   * Returns false when `spec` is the model already in use. The same model at another precision (full-precision
+   * vision after a compact q8 index) is another model key, so it re-embeds like any switch.
    */
-  async switchTo(spec: string, allowDownload: boolean): Promise<boolean> {
-    const next = await this.loader.load(spec, { allowDownload });
+  async switchTo(spec: string, allowDownload: boolean, precision?: PrecisionSetting): Promise<boolean> {
+    const next = await this.loader.load(spec, { allowDownload, precision });
     if (next.embedder.modelKey === this.indexEmbedder.modelKey) {
       await next.embedder.close();
       return false;

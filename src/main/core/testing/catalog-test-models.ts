@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import { MODEL_MANIFEST, type ModelManifest } from '../embed/model-download.js';
 import { catalogFolder } from '../embed/model-store.js';
 import type { SyntheticKind } from './synthetic-clip-model.js';
+import { REPO_ROOT } from './fixtures.js';
 import { makeTestModel } from './test-model-writer.js';
 
 /** The catalog model each synthetic model stands in for (same layout, file names, tensor shapes). */
@@ -21,7 +21,7 @@ export const SYNTHETIC_KINDS = Object.keys(SYNTHETIC_CATALOG_IDS) as SyntheticKi
  * The shared models folder of generated catalog stand-ins: <repo>/.cache/test-models (gitignored). Only valid when
  * this module runs from the source tree (tests, tsx scripts); bundled bench tasks get the folder as an argument.
  */
-export const CATALOG_TEST_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..', '.cache', 'test-models');
+export const CATALOG_TEST_MODELS_DIR = resolve(REPO_ROOT, '.cache', 'test-models');
 
 /** Bumped whenever a synthetic model's graphs, weights or files change, so cached copies are regenerated. */
 export const SYNTHETIC_GENERATOR_VERSION = 1;

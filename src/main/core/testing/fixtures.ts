@@ -1,11 +1,26 @@
 // Test helpers shared by integration tests and benches: generated photo sets and the shared fixture corpus.
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = path.resolve(here, '../../../..');
+/**
+ * The checkout's root: the nearest folder above this module whose package.json is Soutu's. Found by walking up,
+ * not by a fixed depth, because the bench runs this code bundled from `.cache/bench/tasks/`.
+ */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'soutu') return dir;
+    } catch {
+      // no package.json here, or not JSON: keep walking
+    }
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+export const REPO_ROOT = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const SHARED_FIXTURES = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'images');
 
 export interface ManifestRow {

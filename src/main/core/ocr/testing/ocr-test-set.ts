@@ -1,7 +1,7 @@
 // The OCR quality set: the shared real fixtures (fixtures/ocr) plus images generated at test time with known
 // text — screenshots and documents in several CJK and Latin fonts, signs composited in perspective into real
 // photos with blur and JPEG noise, EXIF-rotated and upside-down pages, and text-free negatives.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { homography } from '../geometry.js';
@@ -388,6 +388,7 @@ function queriesFor(lines: string[], taken: (q: string) => boolean): string[] {
  * Deterministic for a seed; about 30 images, a few seconds to render.
  */
 export async function writeGeneratedOcrSet(dir: string, seed = 7): Promise<OcrTestImage[]> {
+  await mkdir(dir, { recursive: true });
   const rng = seededRng(seed);
   const pool = new Pool(rng);
   const items: { name: string; kind: OcrKind; lines: string[]; write: (file: string) => Promise<void>; ext: string }[] = [];
