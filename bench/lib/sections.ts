@@ -98,9 +98,15 @@ export async function ocrSection(o: { run: Run; modelDir: string; photosDir: str
 }
 
 /** Videos: seconds of video indexed per second for 1080p H.264, 640×360 and 1080p HEVC; frames per minute. */
-export async function videoSection(o: { run: Run; cache: string; modelDir: string; threads: number; quick: boolean }): Promise<Record<string, unknown>> {
-  const r = await o.run<{ video: Record<string, unknown> }>('video', { cacheDir: o.cache, modelDir: o.modelDir, threads: o.threads, seconds: o.quick ? 60 : 90 });
-  return r.video;
+export async function videoSection(o: { run: Run; cache: string; modelDir: string; photosDir: string; threads: number; quick: boolean }): Promise<Record<string, unknown>> {
+  // The 60-s clips are made in both runs (the mix reads the 1080p one); the full run adds 90-s ones.
+  const r = await o.run<{ video: Record<string, unknown> }>('video', { cacheDir: o.cache, modelDir: o.modelDir, threads: o.threads, seconds: 60 });
+  if (!o.quick) {
+    const long = await o.run<{ video: Record<string, unknown> }>('video', { cacheDir: o.cache, modelDir: o.modelDir, threads: o.threads, seconds: 90 });
+    Object.assign(r.video, long.video);
+  }
+  const mix = await o.run<Record<string, number>>('video-mix', { cacheDir: o.cache, photosDir: o.photosDir, modelDir: o.modelDir, threads: o.threads });
+  return { ...r.video, mix };
 }
 
 export { runTask };
