@@ -243,15 +243,19 @@ export async function createServer(lib: Library, opts: ServerOptions = {}): Prom
     const release = gate.tryEnter();
     if (!release) return tooMany(res);
     let file: string | null = null;
+    let answer: { ok: true; hits: unknown } | { ok: false; err: unknown };
     try {
       file = await spoolBody(req, uploads, limits.imageBytes);
-      sendJson(res, 200, await service.similarToFile(file, options));
+      answer = { ok: true, hits: await service.similarToFile(file, options) };
     } catch (err) {
-      sendFailure(res, err, 'search:image');
-    } finally {
-      release();
-      if (file) await rm(file, { force: true });
+      answer = { ok: false, err };
     }
+    // The upload is gone, and its slot free, before the answer leaves: a client that has its answer finds no
+    // file of its request left behind and may send the next one at once.
+    if (file) await rm(file, { force: true }).catch(() => {});
+    release();
+    if (answer.ok) sendJson(res, 200, answer.hits);
+    else sendFailure(res, answer.err, 'search:image');
   }
 
   async function handleEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -345,9 +349,10 @@ export async function createServer(lib: Library, opts: ServerOptions = {}): Prom
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       hub.closeAll();
       server.closeAllConnections();
-      await service.close();
+      // The upload folder goes while the service closes (no request is left to write there), not after: a
+      // library still opening or a run still ending does not hold it up.
+      await Promise.all([service.close(), rm(uploads, { recursive: true, force: true }).catch(() => {})]);
       await closed;
-      await rm(uploads, { recursive: true, force: true }).catch(() => {});
     },
   };
 }

@@ -3,6 +3,7 @@
 // must end, index:cancel must stop it within seconds, SIGTERM must end the process within 10 s keeping what was
 // committed, and a second signal must end it at once.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -29,8 +30,17 @@ async function serveWithFaults(env: Record<string, string>): Promise<ServeProces
   const mark = path.join(fx.dir, `faults-${++marks}.log`);
   const s = await startServeProcess({ library: fx.library, faults: true, env: { ...env, SOUTU_FAULT_MARK: mark } });
   running.push(s);
+  let exited: string | null = null;
+  void s.ended.then((e) => (exited = JSON.stringify(e)));
   const hit = async (text: string) => {
-    await waitFor(`the fault on ${text}`, 60_000, async () => ((await readFile(mark, 'utf8').catch(() => '')).includes(text) ? true : undefined));
+    await waitFor(`the fault on ${text}`, 60_000, async () => {
+      if ((await readFile(mark, 'utf8').catch(() => '')).includes(text)) return true;
+      // A process that ended without meeting the fault will never meet it: say so at once, with what it said.
+      if (exited) throw new Error(`serve ended (${exited}) before the fault on ${text}; its stderr:\n${s.stderr()}`);
+      return undefined;
+    }).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\nfaults seen: ${JSON.stringify(readFileSync(mark, { encoding: 'utf8', flag: 'a+' }))}\nstderr:\n${s.stderr()}`);
+    });
   };
   return Object.assign(s, { hit });
 }
@@ -86,6 +96,15 @@ describe.runIf(linux)('index runs that meet a misbehaving file', () => {
 });
 
 describe.runIf(linux)('stopping serve', () => {
+  it('a SIGTERM the moment the banner is out is a clean stop (the library closed), not the default action', async () => {
+    const s = await startServeProcess({ library: fx.library });
+    running.push(s);
+    s.child.kill('SIGTERM');
+    const end = await Promise.race([s.ended, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+    expect(end, s.stderr()).toEqual({ code: 0, signal: null });
+    expect(s.stderr()).toMatch(/stopping…/);
+  });
+
   it('SIGTERM during a run held by a stuck file ends the process within 10 s, keeping what was committed', async () => {
     const s = await serveWithFaults({ SOUTU_FAULT_STUCK: 'stuck-file-2' });
     // First a run that completes: its photos are committed.
@@ -109,7 +128,7 @@ describe.runIf(linux)('stopping serve', () => {
   });
 
   it('a stop that does not finish is cut off after its grace period, not after the minute it would take; a second SIGTERM ends it at once', async () => {
-    // Removing the upload folder (the last step of closing the server) takes a minute here.
+    // Removing the upload folder (done while the service closes) takes a minute here.
     const slow = await serveWithFaults({ SOUTU_FAULT_SLOW_RM: 'uploads' });
     let t0 = performance.now();
     slow.child.kill('SIGTERM');

@@ -170,8 +170,9 @@ function killSelf(signal: NodeJS.Signals): never {
  * library) within STOP_BOUND_MS, and ends the process. A second signal ends it at once.
  */
 export async function runServe(opts: ServeOptions): Promise<never> {
-  const running = await startServe(opts);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // The handlers come first: a signal that arrives while serve starts (or right after its banner) is a stop,
+  // carried out once it has started, never the default action that skips closing the library.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
     let first: NodeJS.Signals | null = null;
     const onSignal = (sig: NodeJS.Signals) => {
       if (first) killSelf(sig);
@@ -182,6 +183,8 @@ export async function runServe(opts: ServeOptions): Promise<never> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  const running = await startServe(opts);
+  const signal = await signalled;
   let timer: NodeJS.Timeout | undefined;
   const stopped = await Promise.race([
     running.stop().then(

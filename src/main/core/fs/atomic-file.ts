@@ -11,11 +11,27 @@ export interface AtomicWriteOptions {
   mode?: number;
 }
 
+/** Writes in flight per path: the folder is made first, so write-file-atomic's own queue would see them late. */
+const pending = new Map<string, Promise<void>>();
+
 /**
  * Replaces `file` with `data` so that readers see the old or the new contents, never a mix or a truncated file.
  * Concurrent writes to one path run one after another, in call order; the last one wins.
  */
-export async function writeFileAtomically(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+export function writeFileAtomically(file: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const key = path.resolve(file);
+  // Each write waits for the one before it (whatever became of it): two creating the folder at once would
+  // otherwise reach the rename in whichever order their mkdir calls came back.
+  const write = (pending.get(key) ?? Promise.resolve()).catch(() => {}).then(() => writeNow(file, data, opts));
+  pending.set(key, write);
+  const forget = () => {
+    if (pending.get(key) === write) pending.delete(key);
+  };
+  write.then(forget, forget);
+  return write;
+}
+
+async function writeNow(file: string, data: string | Uint8Array, opts: AtomicWriteOptions): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
     fsync: opts.durable !== false,
