@@ -106,6 +106,7 @@ export async function ensureLibrary(o: FixtureOptions): Promise<LibraryFixture> 
         phash: null,
         status: 'ok',
         errorCode: null,
+        errorDetails: null,
         error: null,
         indexedAt: Date.now(),
         kind: 'photo',

@@ -4,6 +4,7 @@
 import { foreignText, gotoPage, shot } from '../browser-helpers.js';
 import { expect, test } from './app-fixture.js';
 import type { Page } from '@playwright/test';
+import type { FailedFile } from '../../src/shared/types.js';
 
 const HAN = /\p{Script=Han}/u;
 
@@ -51,7 +52,7 @@ test('the Chinese UI speaks Chinese on every page, failures included; the Englis
     await gotoPage(page, '文件夹');
     const rows = page.locator('[data-testid="failures"] tbody tr');
     await rows.first().waitFor();
-    const failures = await served.call<{ path: string; error: string; code: string }[]>('failures:list');
+    const failures = await served.call<FailedFile[]>('failures:list');
     expect(failures.length, 'failed files in the library').toBeGreaterThanOrEqual(5);
     expect(await rows.count(), 'every failed file is listed').toBe(Math.min(failures.length, 100));
     for (const f of failures.slice(0, 100)) {
@@ -59,6 +60,13 @@ test('the Chinese UI speaks Chinese on every page, failures included; the Englis
       expect(HAN.test(reason), `${f.path} (${f.code}) is explained in Chinese: “${reason}”`).toBe(true);
       expect(reason, `${f.path}: not the engine's English sentence`).not.toContain(f.error);
     }
+    // Made from the code and the details the engine kept: the format and the declared size are named, in Chinese.
+    const bomb = failures.find((f) => f.path.endsWith('declared_65536x65536.png'));
+    expect(bomb?.details, 'the contract carries the details').toMatchObject({ format: 'png', width: 65536, height: 65536 });
+    const reasonOf = (name: string) => page.locator(`[data-testid="failures"] tr[data-failed-path$="/${name}"] td.reason`);
+    await expect(reasonOf('png_broken_data_stream.png')).toContainText('它的 PNG 数据有误，无法解码。');
+    await expect(reasonOf('declared_65536x65536.png')).toContainText('图片声明的尺寸为 65,536×65,536 像素（42.9 亿像素），超过允许的 2.7 亿像素。');
+    await expect(reasonOf('truncated_10000_bytes.png')).toContainText('这个 PNG 文件的图片数据还没结束');
     await shot(page, '17-folders-failures-zh');
     await expectSpeaks(page, 'zh-CN', 'folders');
 
@@ -92,6 +100,11 @@ test('the Chinese UI speaks Chinese on every page, failures included; the Englis
     await gotoPage(page, 'Folders');
     await page.locator('[data-testid="failures"] tbody tr').first().waitFor();
     await expectSpeaks(page, 'en', 'folders (en)');
+    // English shows the sentence from the details too, with the engine's own a hover away.
+    const broken = failures.find((f) => f.path.endsWith('png_broken_data_stream.png'))!;
+    const sentence = reasonOf('png_broken_data_stream.png').locator('span[title]');
+    await expect(sentence).toHaveText(/^Its PNG data is damaged, so it cannot be decoded\./);
+    await expect(sentence).toHaveAttribute('title', broken.error);
   } finally {
     // The language is saved with the library, which the next specs share.
     await served.call('settings:set', { language: 'en' });

@@ -1,12 +1,13 @@
 // The one bridge between the browser specs and the product: builds a library folder (generated colour images
 // plus the shared fixtures) and the toy-color model, starts `soutu serve` in this worker, and owns the address
 // and the credentials. Every import from src/ and every word about auth lives in this file.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test as base, type APIRequestContext } from '@playwright/test';
 import { copyFixtures, REPO_ROOT, writeColourImages } from '../../src/main/core/testing/fixtures.js';
 import { makeTestModel } from '../../src/main/core/testing/test-models.js';
+import { Library } from '../../src/main/core/index.js';
 import { startServe } from '../../src/server/serve.js';
 
 export { REPO_ROOT };
@@ -34,6 +35,12 @@ export interface ServeWorkerFixtures {
    * can run alone (`--grep`). 'empty': a new library with no folder, for the first-run flows.
    */
   libraryState: 'empty' | 'indexed';
+  /**
+   * null (the default): the toy model has its full-precision image model only. Otherwise it also has the 8-bit file
+   * name (so either precision can be chosen), and with 'compact' the library is first indexed at that precision
+   * (as `soutu index --precision compact` does), before serve opens it.
+   */
+  libraryPrecision: 'quality' | 'compact' | null;
   served: Served;
 }
 
@@ -58,9 +65,10 @@ async function waitForIndexRun(call: Served['call'], timeoutMs: number): Promise
 
 export const test = base.extend<object, ServeWorkerFixtures>({
   libraryState: ['indexed', { scope: 'worker', option: true }],
+  libraryPrecision: [null, { scope: 'worker', option: true }],
 
   served: [
-    async ({ playwright, libraryState }, use) => {
+    async ({ playwright, libraryState, libraryPrecision }, use) => {
       const tmp = await mkdtemp(path.join(os.tmpdir(), 'soutu-e2e-'));
       const photos = path.join(tmp, 'photos');
       const colours = path.join(photos, 'colours');
@@ -68,6 +76,17 @@ export const test = base.extend<object, ServeWorkerFixtures>({
       await makeTestModel('toy-color', modelDir);
       await writeColourImages(colours);
       await copyFixtures(path.join(photos, 'fixtures'));
+      if (libraryPrecision) {
+        await copyFile(path.join(modelDir, 'onnx', 'vision_model.onnx'), path.join(modelDir, 'onnx', 'vision_model_quantized.onnx'));
+      }
+      if (libraryPrecision === 'compact') {
+        const lib = await Library.open(path.join(tmp, 'library'), { model: modelDir, modelsDir: path.join(tmp, 'models'), device: 'cpu', precision: 'compact' });
+        try {
+          await lib.index({ roots: [photos] });
+        } finally {
+          await lib.close();
+        }
+      }
       const running = await startServe({
         library: path.join(tmp, 'library'),
         model: modelDir,

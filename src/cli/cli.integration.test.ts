@@ -1,6 +1,6 @@
 // The CLI contract that scripts (and our outside checks) rely on, driven through the real `soutu` binary.
 import { execFile } from 'node:child_process';
-import { rename } from 'node:fs/promises';
+import { copyFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -72,6 +72,9 @@ describe('soutu CLI', () => {
       expect(f.error.length).toBeGreaterThan(5);
     }
     expect(report.failed.map((f: { path: string }) => path.basename(f.path))).toContain('zero_bytes.jpg');
+    // Each entry may carry more than path and error: the code, and the facts behind it.
+    const bomb = report.failed.find((f: { path: string }) => path.basename(f.path) === 'declared_65536x65536.png');
+    expect(bomb).toMatchObject({ path: expect.any(String), error: expect.any(String), code: 'too-large', details: { format: 'png', width: 65536, height: 65536 } });
   });
 
   it('a second index of an unchanged folder reports indexed: 0', async () => {
@@ -107,6 +110,17 @@ describe('soutu CLI', () => {
     expect(s.roots.length).toBe(2);
     expect(s.model.id).toMatch(/^local:toy/);
     expect(s.failures).toBeGreaterThanOrEqual(10);
+  });
+
+  it('status prints why files failed: the engine\'s English sentence, or one made from code and details with --lang zh', async () => {
+    const bomb = path.join(SHARED_FIXTURES, 'bad', 'declared_65536x65536.png');
+    const en = await soutu('status', '--library', lib, '--lang', 'en');
+    expect(en.code, en.stderr).toBe(0);
+    expect(en.stdout).toContain(`✗ ${bomb}: Refused: the image declares 65536×65536 pixels`);
+    const zh = await soutu('status', '--library', lib, '--lang', 'zh');
+    expect(zh.code, zh.stderr).toBe(0);
+    expect(zh.stdout).toContain(`✗ ${bomb}: 已拒绝：图片声明的尺寸为 65,536×65,536 像素（42.9 亿像素），超过允许的 2.7 亿像素。`);
+    expect(zh.stdout).toMatch(/bad\/png_broken_data_stream\.png: 它的 PNG 数据有误/);
   });
 
   it('refuses bad arguments with a clear message and a non-zero exit', async () => {
@@ -154,6 +168,37 @@ describe('soutu CLI', () => {
     expect(s.pendingModel).toBeNull();
     const hits = lastJson((await soutu('search', 'blue', '--library', lib3, '--json', '--limit', '1')).stdout);
     expect(hits[0].path).toBe(colours.blue);
+  });
+
+  it('--precision compact indexes with the 8-bit image model, which status reports; a bad value is refused', async () => {
+    // A model folder holding the int8 file name too: the compact plan picks it, as a q8 download would.
+    const both = path.join(root, 'toy-both');
+    await makeTestModel('toy-color', both);
+    await copyFile(path.join(both, 'onnx', 'vision_model.onnx'), path.join(both, 'onnx', 'vision_model_quantized.onnx'));
+    const lib5 = path.join(root, 'lib5');
+    const bad = await soutu('index', path.join(root, 'colours'), '--library', lib5, '--model', both, '--precision', 'tiny');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--precision[\s\S]*expected quality .* or compact/);
+    const badDownload = await soutu('models', 'download', 'Xenova/clip-vit-base-patch32', '--precision', 'fp8');
+    expect(badDownload.code).toBe(2);
+    const help = await soutu('index', '--help');
+    expect(help.stdout).toMatch(/--precision <quality\|compact>/);
+
+    const r = await soutu('index', path.join(root, 'colours'), '--library', lib5, '--model', both, '--precision', 'compact', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    let s = lastJson((await soutu('status', '--library', lib5, '--json')).stdout);
+    expect(s.model.vision).toBe('q8');
+    expect(s.pendingModel).toBeNull();
+    // Indexed again without the flag: the library stays compact (nothing re-embedded).
+    const again = await soutu('index', path.join(root, 'colours'), '--library', lib5, '--json');
+    expect(lastJson(again.stdout).indexed).toBe(0);
+    // Asked for quality: every photo is re-embedded at full precision in that run.
+    const up = await soutu('index', path.join(root, 'colours'), '--library', lib5, '--precision', 'quality', '--json');
+    expect(up.code, up.stderr).toBe(0);
+    expect(lastJson(up.stdout).indexed).toBe(Object.keys(colours).length);
+    s = lastJson((await soutu('status', '--library', lib5, '--json')).stdout);
+    expect(s.model.vision).toBe('full');
+    expect(s.pendingModel).toBeNull();
   });
 
   it('keeps an unplugged root and reports it offline', async () => {

@@ -43,6 +43,7 @@ function score(v: string): number {
 
 interface CommonOpts {
   library: string;
+  precision?: 'quality' | 'compact';
   lang?: string;
   model?: string;
   json?: boolean;
@@ -58,6 +59,17 @@ const deviceOption = new Option('--device <device>', 'where the model runs').cho
 const threadsOption = new Option('--threads <n>', 'ONNX Runtime threads (default: all cores)').argParser(positiveInt);
 const hubOption = new Option('--hub-host <url>', 'model download host or mirror (default: SOUTU_HUB_HOST or huggingface.co)');
 const modelsDirOption = new Option('--models-dir <dir>', 'where models are kept (default: SOUTU_MODELS_DIR or the user data folder)');
+const PRECISIONS = ['quality', 'compact'] as const;
+function precisionArg(v: string): (typeof PRECISIONS)[number] {
+  const p = PRECISIONS.find((x) => x === v);
+  if (!p) throw new InvalidArgumentError('expected quality (full-precision image model) or compact (8-bit image and text models)');
+  return p;
+}
+const precisionOption = new Option(
+  '--precision <quality|compact>',
+  'quality: full-precision image model; compact: 8-bit image and text models (smaller download, less memory, slightly lower search quality). ' +
+    'Default: what the library was indexed with (quality for a new one); another one re-embeds every photo',
+).argParser(precisionArg);
 
 /** This run's models: the folder and hub host from the flags, else the environment (ModelService reads it). */
 function modelService(o: { modelsDir?: string; hubHost?: string }): ModelService {
@@ -92,6 +104,7 @@ async function withLibrary<T>(o: CommonOpts, extra: OpenExtra, fn: (lib: Library
     defaultModel: models.defaultModelId,
     device: o.device,
     threads: o.threads,
+    precision: o.precision,
     allowDownload: extra.allowDownload ?? false,
     readOnly: extra.readOnly,
     onDownload: extra.onDownload,
@@ -116,6 +129,7 @@ program
   .argument('<folder...>', 'photo folders')
   .addOption(libraryOption)
   .addOption(modelOption)
+  .addOption(precisionOption)
   .addOption(deviceOption)
   .addOption(threadsOption)
   .addOption(hubOption)
@@ -178,10 +192,10 @@ program
       `  ${report.indexed} indexed, ${report.unchanged} unchanged, ${report.moved} moved, ${report.removed} removed, ${report.failed.length} failed`,
     ];
     const lang = messageLang(o);
-    // English keeps the engine's own sentence (it names the library's words); Chinese renders it from the code.
-    for (const f of report.failed) lines.push(`  ✗ ${f.path}: ${lang === 'en' ? f.error : failureMessage(f.code, null, lang)}`);
+    // English keeps the engine's own sentence (it names the library's words); Chinese renders it from the code and its details.
+    for (const f of report.failed) lines.push(`  ✗ ${f.path}: ${lang === 'en' ? f.error : failureMessage(f.code, f.details, lang)}`);
     for (const r of report.offlineRoots) lines.push(`  ⚠ ${r} ${lang === 'en' ? 'is offline; its photos are kept.' : '已离线；其中的照片保留。'}`);
-    for (const p of report.problems.filter((x) => x.kind !== 'not-found')) lines.push(`  ⚠ ${p.path}: ${lang === 'en' ? p.message : scanProblemMessage(p.kind, null, lang)}`);
+    for (const p of report.problems.filter((x) => x.kind !== 'not-found')) lines.push(`  ⚠ ${p.path}: ${lang === 'en' ? p.message : scanProblemMessage(p.kind, p.details, lang)}`);
     if (report.ocr) lines.push(`  text read in ${report.ocr.read} photos (${report.ocr.withText} with text, ${report.ocr.skippedByGate} skipped as textless)`);
     console.log(lines.join('\n'));
   });
@@ -252,7 +266,7 @@ program
     if (out.ocr) lines.push(`  text: read in ${out.ocr.done}, ${out.ocr.pending} to read${out.ocr.enabled ? '' : ' (turned off)'}`);
     for (const r of out.roots) lines.push(`  ${r.online ? '●' : '○ offline'} ${r.path}: ${r.photos} photos${r.failed ? `, ${r.failed} failed` : ''}`);
     const lang = messageLang(o);
-    for (const f of out.failed) lines.push(`  ✗ ${f.path}: ${lang === 'en' ? f.error : failureMessage(f.code, null, lang)}`);
+    for (const f of out.failed) lines.push(`  ✗ ${f.path}: ${lang === 'en' ? f.error : failureMessage(f.code, f.details, lang)}`);
     console.log(lines.join('\n'));
   });
 
@@ -348,11 +362,12 @@ models
 models
   .command('download')
   .argument('<id>', 'catalog model id')
+  .addOption(precisionOption)
   .addOption(hubOption)
   .addOption(modelsDirOption)
   .option('--json', 'print JSON')
-  .action(async (id: string, o: { hubHost?: string; modelsDir?: string; json?: boolean }) => {
-    const r = await modelService(o).download(id, { onProgress: downloadReporter(o.json) });
+  .action(async (id: string, o: { precision?: CommonOpts['precision']; hubHost?: string; modelsDir?: string; json?: boolean }) => {
+    const r = await modelService(o).download(id, { precision: o.precision, onProgress: downloadReporter(o.json) });
     process.stderr.write('\n');
     if (o.json) printJson({ id: r.id, folder: r.source });
     else console.log(`Downloaded ${r.id} to ${r.source}`);

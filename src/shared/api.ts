@@ -124,6 +124,14 @@ export const smartSaveSchema = z
 export const idArgSchema = z.object({ id: z.string().regex(/^[a-z0-9-]{1,40}$/) }).strict();
 export const photoIdsSchema = z.object({ ids: z.array(photoIdString).min(1).max(1000) }).strict();
 export const modelIdSchema = z.object({ id: z.string().trim().min(1).max(200) }).strict();
+/**
+ * How the image and text models run: 'quality' (full-precision image model, the default) or 'compact' (8-bit
+ * image and text models: a smaller download, less memory and CPU, very slightly lower search quality).
+ */
+export const precisionSchema = z.enum(['quality', 'compact']);
+export type PrecisionChoice = z.infer<typeof precisionSchema>;
+/** models:use: the model to use, and at which precision (the same model at another one re-embeds too). */
+export const modelUseSchema = z.object({ id: z.string().trim().min(1).max(200), precision: precisionSchema.optional() }).strict();
 
 export const rootArgSchema = z.object({ path: pathString }).strict();
 export const photoIdSchema = z.object({ id: photoIdString }).strict();
@@ -138,9 +146,23 @@ export const settingsSchema = z
     threads: z.number().int().min(1).max(256).optional(),
     // A download host: http(s) only (a javascript: or file: URL is never a mirror).
     hubHost: z.url({ protocol: /^https?$/ }).max(500).optional(),
+    /** Read the text in photos (default on); turning it back on reads the photos skipped meanwhile. */
+    ocr: z.boolean().optional(),
+    /**
+     * The precision the user chose; unset means "as the library was indexed" (a new library gets 'quality').
+     * Changing it never re-embeds by itself: models:use with a precision starts that switch.
+     */
+    precision: precisionSchema.optional(),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** What one precision of a catalog model downloads (its ONNX files; the JSON files add about 2 MB). */
+export interface PlanSize {
+  bytes: number;
+  /** Some of the sizes are estimates (not read off the hub's listing). */
+  estimated: boolean;
+}
 
 export interface ModelEntry {
   id: string;
@@ -148,6 +170,8 @@ export interface ModelEntry {
   ready: boolean;
   note: string | null;
   active: boolean;
+  /** Download size of each precision on a CPU; null for a model folder outside the catalog. */
+  plans: Record<PrecisionChoice, PlanSize> | null;
 }
 
 export interface CallSpec<A extends z.ZodType, R> {
@@ -184,7 +208,7 @@ export const calls = {
   'index:pause': call<typeof emptyArgsSchema, { paused: boolean }>(emptyArgsSchema),
   'index:resume': call<typeof emptyArgsSchema, { started: boolean }>(emptyArgsSchema),
   'models:download': call<typeof modelIdSchema, { started: boolean }>(modelIdSchema),
-  'models:use': call<typeof modelIdSchema, LibraryStatus>(modelIdSchema),
+  'models:use': call<typeof modelUseSchema, LibraryStatus>(modelUseSchema),
   'models:import': call<typeof rootArgSchema, ModelEntry>(rootArgSchema),
   'albums:list': call<typeof emptyArgsSchema, AlbumInfo[]>(emptyArgsSchema),
   'album:get': call<typeof albumArgSchema, SearchHit[]>(albumArgSchema),

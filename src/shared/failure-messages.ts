@@ -2,6 +2,9 @@
 // per failure code (photos: core/decode/errors.ts; videos: core/video/video-errors.ts) and per scan-problem
 // kind (ScanProblem), built from the code and, where the engine sends them, its details (format, size…).
 // Pure TypeScript, no Svelte or DOM: the UI and the CLI print the same sentences.
+import type { FailureDetails } from './types.js';
+
+export type { FailureDetails };
 
 export type FailureLang = 'en' | 'zh-CN';
 
@@ -24,29 +27,6 @@ export type FileFailureCode = (typeof FILE_FAILURE_CODES)[number];
 /** Every kind of problem the folder scan reports (ScanProblem['kind']). */
 export const SCAN_PROBLEM_KINDS = ['unreadable', 'symlink-loop', 'not-found', 'not-a-file'] as const;
 export type ScanProblemKind = (typeof SCAN_PROBLEM_KINDS)[number];
-
-/** What the engine knows beyond the code; every field is optional and each sentence reads well without it. */
-export interface FailureDetails {
-  /** What the file was taken for; photos when absent. */
-  media?: 'image' | 'video';
-  /** The format the bytes or the decoder name ('jpeg', 'png', 'heif', 'mp4'…). */
-  format?: string;
-  /** The declared size, for 'too-large'. */
-  width?: number;
-  height?: number;
-  /** The pixel count allowed, for 'too-large'. */
-  limit?: number;
-  /** The system error behind 'unreadable' (ENOENT, EACCES, EPERM, EISDIR, EBUSY, EIO…). */
-  errno?: string;
-  /** 'timeout': the time allowed, in milliseconds. */
-  ms?: number;
-  /** 'too-large' for a video: the memory allowed, in bytes. */
-  bytes?: number;
-  /** A scan problem with a link: where it points. */
-  target?: string;
-  /** 'not-a-file': what is there instead (core/fs/safe-open.ts FileKind). */
-  fileKind?: 'directory' | 'fifo' | 'socket' | 'device' | 'symlink' | 'other';
-}
 
 type Pair = Record<FailureLang, string>;
 type Sentence = (d: FailureDetails, lang: FailureLang) => string;
@@ -127,10 +107,12 @@ const SENTENCES: Record<FileFailureCode, Sentence> = {
     if (isVideo(d)) return f ? pick(l, `This version of Soutu cannot read this kind of ${f} video.`, `这个版本的搜图无法读取这种 ${f} 视频。`) : pick(l, 'This version of Soutu cannot read this kind of video.', '这个版本的搜图无法读取这种视频。');
     return f ? pick(l, `This version of Soutu cannot decode this kind of ${f} image.`, `这个版本的搜图无法解码这种 ${f} 图片。`) : pick(l, 'This version of Soutu cannot decode this kind of image.', '这个版本的搜图无法解码这种图片。');
   },
-  truncated: (d, l) =>
-    isVideo(d)
-      ? pick(l, 'The file ends before its video data does: it was probably not copied or downloaded completely. Copying it again usually helps.', '视频数据还没结束，文件就中断了，可能没有复制或下载完整。重新复制一次通常就能解决。')
-      : pick(l, 'The file ends before its picture data does: it was probably not copied or downloaded completely. Copying it again usually helps.', '图片数据还没结束，文件就中断了，可能没有复制或下载完整。重新复制一次通常就能解决。'),
+  truncated: (d, l) => {
+    const f = formatName(d.format);
+    const advice = pick(l, ': it was probably not copied or downloaded completely. Copying it again usually helps.', '，可能没有复制或下载完整。重新复制一次通常就能解决。');
+    if (isVideo(d)) return (f ? pick(l, `The ${f} file ends before its video data does`, `这个 ${f} 文件的视频数据还没结束，文件就中断了`) : pick(l, 'The file ends before its video data does', '视频数据还没结束，文件就中断了')) + advice;
+    return (f ? pick(l, `The ${f} file ends before its picture data does`, `这个 ${f} 文件的图片数据还没结束，文件就中断了`) : pick(l, 'The file ends before its picture data does', '图片数据还没结束，文件就中断了')) + advice;
+  },
   corrupt: (d, l) => {
     const f = formatName(d.format);
     const advice = pick(l, ' Try opening it in another program, or replace it with a good copy.', '可以换个程序打开试试，或换成完好的副本。');
@@ -175,8 +157,9 @@ function notAFile(d: FailureDetails, l: FailureLang): string {
     other: { en: 'a special file', 'zh-CN': '特殊文件' },
   };
   const w = d.fileKind ? what[d.fileKind] : null;
-  if (w) return pick(l, `Skipped: it is ${w.en}, not a photo file, so it was not opened.`, `已跳过：它是${w['zh-CN']}，不是照片文件，因此没有打开。`);
-  return pick(l, 'Skipped: it is a special file (a pipe, socket or device), not a photo file, so it was not opened.', '已跳过：它是特殊文件（管道、套接字或设备），不是照片文件，因此没有打开。');
+  const file = isVideo(d) ? { en: 'a video file', 'zh-CN': '视频文件' } : { en: 'a photo file', 'zh-CN': '照片文件' };
+  if (w) return pick(l, `Skipped: it is ${w.en}, not ${file.en}, so it was not opened.`, `已跳过：它是${w['zh-CN']}，不是${file['zh-CN']}，因此没有打开。`);
+  return pick(l, `Skipped: it is a special file (a pipe, socket or device), not ${file.en}, so it was not opened.`, `已跳过：它是特殊文件（管道、套接字或设备），不是${file['zh-CN']}，因此没有打开。`);
 }
 
 const SCAN_LABELS: Record<ScanProblemKind, Pair> = {
@@ -193,7 +176,10 @@ const SCAN_SENTENCES: Record<ScanProblemKind, Sentence> = {
     if (d.errno === 'EIO') return pick(l, 'Skipped: the disk reported an input/output error.', '已跳过：磁盘报告了读写错误。');
     return pick(l, 'Skipped: this folder or file cannot be read.', '已跳过：无法读取此文件夹或文件。');
   },
-  'symlink-loop': (_d, l) => pick(l, 'Skipped: this link leads back to a folder that was already scanned.', '已跳过：此链接指回已经扫描过的文件夹。'),
+  'symlink-loop': (d, l) =>
+    d.target
+      ? pick(l, `Skipped: this leads back to a folder that was already scanned (${d.target}).`, `已跳过：它指回已经扫描过的文件夹（${d.target}）。`)
+      : pick(l, 'Skipped: this link leads back to a folder that was already scanned.', '已跳过：此链接指回已经扫描过的文件夹。'),
   'not-found': (_d, l) =>
     pick(l, 'The folder cannot be found: it was moved or renamed, or its drive is not connected.', '找不到此文件夹：它可能已被移动或改名，或者所在的磁盘没有连接。'),
   'not-a-file': (d, l) => notAFile(d, l),
@@ -226,4 +212,29 @@ export function scanProblemLabel(kind: string, lang: FailureLang): string | null
 export function scanProblemMessage(kind: string, details: FailureDetails | null | undefined, lang: FailureLang): string {
   if (isScanKind(kind)) return SCAN_SENTENCES[kind](details ?? {}, lang);
   return pick(lang, 'Skipped: this could not be scanned.', '已跳过：无法扫描。');
+}
+
+const FILE_KINDS: ReadonlySet<string> = new Set(['directory', 'fifo', 'socket', 'device', 'symlink', 'other']);
+
+/**
+ * The details in `value` that have the right shape, or undefined when none do: for details read back from disk
+ * or the wire, which an older or newer Soutu may have written differently.
+ */
+export function failureDetailsOf(value: unknown): FailureDetails | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const out: FailureDetails = {};
+  const text = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= 4096;
+  const count = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  if (v.media === 'image' || v.media === 'video') out.media = v.media;
+  if (text(v.format) && v.format.length <= 32) out.format = v.format;
+  if (count(v.width)) out.width = v.width;
+  if (count(v.height)) out.height = v.height;
+  if (count(v.limit)) out.limit = v.limit;
+  if (text(v.errno) && /^E[A-Z0-9]+$/.test(v.errno)) out.errno = v.errno;
+  if (count(v.ms)) out.ms = v.ms;
+  if (count(v.bytes)) out.bytes = v.bytes;
+  if (text(v.target)) out.target = v.target;
+  if (typeof v.fileKind === 'string' && FILE_KINDS.has(v.fileKind)) out.fileKind = v.fileKind as FailureDetails['fileKind'];
+  return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -118,10 +118,39 @@ export type ImageQuery =
   | { kind: 'bytes'; bytes: Uint8Array }
   | { kind: 'photo'; id: string };
 
+/**
+ * What the engine knows about a failure beyond its code; every field is optional and the sentences of
+ * failure-messages.ts read well without any of them.
+ */
+export interface FailureDetails {
+  /** What the file was taken for; photos when absent. */
+  media?: 'image' | 'video';
+  /** The format the bytes or the decoder name ('jpeg', 'png', 'heif', 'mp4'…). */
+  format?: string;
+  /** The declared size, for 'too-large'. */
+  width?: number;
+  height?: number;
+  /** The pixel count allowed, for 'too-large'. */
+  limit?: number;
+  /** The system error behind 'unreadable' (ENOENT, EACCES, EPERM, EISDIR, EBUSY, EIO…). */
+  errno?: string;
+  /** 'timeout': the time allowed, in milliseconds. */
+  ms?: number;
+  /** 'too-large' for a video: the memory allowed, in bytes. */
+  bytes?: number;
+  /** A scan problem with a link: where it points (or the folder a loop leads back to). */
+  target?: string;
+  /** 'not-a-file': what is there instead (core/fs/safe-open.ts FileKind). */
+  fileKind?: 'directory' | 'fifo' | 'socket' | 'device' | 'symlink' | 'other';
+}
+
 export interface FailedFile {
   path: string;
+  /** The engine's own English sentence (logs, scripts, the English UI's hover). */
   error: string;
   code: string;
+  /** The facts behind the code, for a sentence in the reader's language (failure-messages.ts). */
+  details?: FailureDetails;
 }
 
 export interface IndexProgress {
@@ -166,7 +195,9 @@ export interface ScanProblem {
   path: string;
   /** not-a-file: a FIFO, socket or device named like a photo (never opened). */
   kind: 'unreadable' | 'symlink-loop' | 'not-found' | 'not-a-file';
+  /** The engine's own English sentence. */
   message: string;
+  details?: FailureDetails;
 }
 
 export interface RootInfo {

@@ -4,10 +4,11 @@
 import { realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiError, type CallArgsOut, type CallName, type CallResult, type ModelEntry } from '../../shared/api.js';
+import { ApiError, type CallArgsOut, type CallName, type CallResult, type PrecisionChoice, type Settings } from '../../shared/api.js';
 import type { LibraryStatus, SmartAlbumInfo } from '../../shared/types.js';
 import { rootRefusal, SoutuError, type Library, type ModelService } from '../core/index.js';
 import type { IndexRunner } from './index-runner.js';
+import { importEntry, type ModelCalls } from './model-calls.js';
 import { toImageQueries, toImageQuery } from './query-image.js';
 import type { SettingsStore } from './settings-store.js';
 
@@ -24,10 +25,14 @@ export interface HandlerContext {
   language(): Promise<string>;
   /** The library's status as the UI sees it (queued folders included). */
   status(): Promise<LibraryStatus>;
+  /** Tells every window the status changed (library:changed, coalesced). */
+  changed(): void;
+  /** models:list and the model list's sizes. */
+  modelCalls: ModelCalls;
   /** Starts fetching a catalog model in the background (progress as model:download events). */
   startDownload(id: string): Promise<{ started: boolean }>;
-  /** Makes `id` the library's model, downloading it first if needed; re-embeds in the background. */
-  useModel(id: string): Promise<LibraryStatus>;
+  /** Makes `id` the library's model (at `precision`), downloading it first if needed; re-embeds in the background. */
+  useModel(id: string, precision?: PrecisionChoice): Promise<LibraryStatus>;
   /** Moves one photo file to the trash after checking it; absent where not allowed (serve without --allow-trash). */
   trash?: (file: string) => Promise<void>;
 }
@@ -108,24 +113,13 @@ export function createCallHandlers(ctx: HandlerContext): CallHandlers {
 
     'settings:get': () => settings.get(),
 
-    'settings:set': (patch) => settings.set(patch),
+    'settings:set': (patch) => setSettings(ctx, patch),
 
-    'models:list': async () => {
-      const active = (await lib.status()).model?.id ?? lib.modelId;
-      const entries: ModelEntry[] = (await models.list(await ctx.language())).map((m) => ({
-        id: m.id,
-        title: m.title,
-        ready: m.ready,
-        note: m.note,
-        active: m.id === active,
-      }));
-      if (!entries.some((e) => e.active)) entries.unshift({ id: active, title: active, ready: true, note: null, active: true });
-      return entries;
-    },
+    'models:list': async () => ctx.modelCalls.list((await lib.status()).model?.id ?? lib.modelId, true),
 
     'models:download': ({ id }) => ctx.startDownload(id),
 
-    'models:use': ({ id }) => ctx.useModel(id),
+    'models:use': ({ id, precision }) => ctx.useModel(id, precision),
 
     'models:import': async ({ path: p }) => importEntry(models, folderFromUser(p), await ctx.language()),
 
@@ -183,9 +177,19 @@ export function createCallHandlers(ctx: HandlerContext): CallHandlers {
   };
 }
 
-/** models:import: the folder copied into the models folder, as the model list shows it. */
-export async function importEntry(models: ModelService, folder: string, language: string): Promise<ModelEntry> {
-  const r = await models.import(folder);
-  const listed = (await models.list(language)).find((m) => m.id === r.id);
-  return { id: r.id, title: listed?.title ?? r.id, ready: true, note: listed?.note ?? null, active: false };
+/**
+ * settings:set with a library open. Text reading is the library's own setting too: it follows at once, and turned
+ * back on, an index run starts (unless one is going) so the photos skipped meanwhile are read. A precision is only
+ * stored: re-embedding is models:use's, after the UI has asked.
+ */
+async function setSettings(ctx: HandlerContext, patch: Settings): Promise<Settings> {
+  const { lib, runner } = ctx;
+  const wasReading = patch.ocr === undefined ? null : ((await lib.status()).ocr?.enabled ?? true);
+  const saved = await ctx.settings.set(patch);
+  if (patch.ocr !== undefined && patch.ocr !== wasReading) {
+    await lib.setOcrEnabled(patch.ocr);
+    ctx.changed();
+    if (patch.ocr && lib.roots().length > 0) runner.start();
+  }
+  return saved;
 }

@@ -6,20 +6,25 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ModelEntry } from '../../shared/api.js';
 import type { LibraryStatus, SearchHit } from '../../shared/types.js';
-import { SoutuError, type Library, type ModelService } from '../core/index.js';
+import { ModelService, SoutuError, type Library, type LibraryMeta } from '../core/index.js';
 import { ContractService, type ContractServiceDeps, type OpenRequest } from './contract-service.js';
 import { SettingsStore } from './settings-store.js';
 
 const ID = '0123456789abcdef';
 const MODEL = 'Xenova/clip-vit-base-patch32';
+/** The real catalog (sizes per precision); constructing a ModelService touches no disk. */
+const CATALOG = new ModelService({ modelsDir: os.tmpdir() });
 
 function fakeLibrary(dir: string, root: string) {
   const lib = new EventEmitter() as EventEmitter & Record<string, unknown>;
   const roots = [root];
+  const state = { ocr: true, pendingModel: null as string | null };
   const status = (): LibraryStatus => ({
     library: dir, photos: 1, failures: 0, roots: roots.map((r) => ({ path: r, online: true, photos: 1, failed: 0, lastIndexedAt: 1 })),
-    model: { id: 'toy', dim: 3, device: 'cpu', dtype: 'fp32' }, pendingModel: null, schemaVersion: 1, tagMargin: 0.05,
+    model: { id: 'toy', dim: 3, device: 'cpu', dtype: 'fp32', vision: 'q8' }, pendingModel: state.pendingModel, schemaVersion: 1, tagMargin: 0.05,
+    ocr: { done: 1, pending: 0, enabled: state.ocr },
   });
   const photo = { id: ID, path: path.join(root, 'a.jpg'), root, size: 1, mtime: 1, width: 1, height: 1, format: 'jpeg', takenAt: null, camera: null, gps: null, thumbnail: null, offline: false, kind: 'photo' as const };
   Object.assign(lib, {
@@ -36,6 +41,13 @@ function fakeLibrary(dir: string, root: string) {
     }),
     failures: vi.fn(() => []),
     index: vi.fn(async () => ({ indexed: 1, cancelled: false })),
+    setOcrEnabled: vi.fn(async (on: boolean) => {
+      state.ocr = on;
+    }),
+    switchModel: vi.fn(async (spec: string, o: { precision?: string }) => {
+      state.pendingModel = spec === 'toy' && !o.precision ? null : 'toy';
+      return status();
+    }),
     close: vi.fn(async () => {}),
     isInsideRoots: vi.fn(() => true),
     albums: vi.fn(async () => [{ tag: 'cat' }]),
@@ -56,7 +68,8 @@ function fakeModels(ready: { value: boolean }) {
     modelsDir: '/models',
     defaultModelId: MODEL,
     defaultFor: () => MODEL,
-    findInCatalog: (id: string) => (id === MODEL ? { id: MODEL } : undefined),
+    findInCatalog: (id: string) => (id === MODEL ? CATALOG.findInCatalog(id) : undefined),
+    ensure: vi.fn(async () => ({ id: MODEL, source: '/m', ready: true, catalog: null })),
     isDownloading: () => false,
     list: vi.fn(async () => [{ id: MODEL, folder: '/m', ready: ready.value, title: 'CLIP', titles: { en: 'CLIP', 'zh-CN': 'CLIP' }, note: 'English' }]),
     resolve: vi.fn(async (spec: string) => {
@@ -88,7 +101,7 @@ afterEach(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function service(opts: { modelReady: boolean; openError?: Error; trash?: ContractServiceDeps['trash']; finishDownload?: boolean }) {
+function service(opts: { modelReady: boolean; openError?: Error; trash?: ContractServiceDeps['trash']; finishDownload?: boolean; meta?: Partial<LibraryMeta> }) {
   const events: [string, unknown][] = [];
   const lib = fakeLibrary(tmp, path.join(tmp, 'photos'));
   const ready = { value: opts.modelReady };
@@ -105,12 +118,12 @@ function service(opts: { modelReady: boolean; openError?: Error; trash?: Contrac
     settings: new SettingsStore(tmp),
     models: fake.models,
     openLibrary,
-    readMeta: async () => ({ schemaVersion: 1, createdAt: 0, roots: [{ path: '/photos', addedAt: 0, lastIndexedAt: null, online: true }], model: null, pendingModel: null, settings: {} }),
+    readMeta: async () => ({ schemaVersion: 1, createdAt: 0, roots: [{ path: '/photos', addedAt: 0, lastIndexedAt: null, online: true }], model: null, pendingModel: null, settings: {}, ...opts.meta }),
     emit: (e, p) => void events.push([e, p]),
     trash: opts.trash,
     changedDelayMs: 20,
   };
-  return { svc: new ContractService(deps), lib, openLibrary, events, fake };
+  return { svc: new ContractService(deps), lib, openLibrary, events, fake, deps };
 }
 
 describe('ContractService before a model is ready', () => {
@@ -123,7 +136,11 @@ describe('ContractService before a model is ready', () => {
     expect(status.roots.map((r) => r.path)).toEqual(['/photos']);
     expect(await svc.call('settings:set', { theme: 'dark' })).toEqual({ theme: 'dark' });
     expect(await svc.call('settings:get', {})).toEqual({ theme: 'dark' });
-    expect(await svc.call('models:list', {})).toEqual([{ id: MODEL, title: 'CLIP', ready: false, note: 'English', active: false }]);
+    const [entry] = (await svc.call('models:list', {})) as ModelEntry[];
+    expect(entry).toMatchObject({ id: MODEL, title: 'CLIP', ready: false, note: 'English', active: false });
+    // Each precision's download, from the catalog: compact (int8 both towers) is the smaller one.
+    expect(entry.plans!.quality.bytes).toBeGreaterThan(entry.plans!.compact.bytes);
+    expect(entry.plans!.compact.bytes).toBeGreaterThan(100e6);
     expect(await svc.call('failures:list', {})).toEqual([]);
     await expect(svc.call('search:text', { text: 'red' })).rejects.toMatchObject({ code: 'not-found', message: expect.stringContaining('not downloaded') });
     expect(await svc.call('albums:list', {})).toEqual([]);
@@ -304,5 +321,73 @@ describe('ContractService with a library', () => {
     await svc.close();
     expect(lib.close).toHaveBeenCalled();
     await expect(svc.call('search:text', { text: 'x' })).rejects.toMatchObject({ code: 'busy' });
+  });
+});
+
+describe('text reading and precision', () => {
+  it('settings:set of ocr sets the library\'s own setting; turning it back on starts a run that reads the skipped photos', async () => {
+    const { svc, lib, events } = service({ modelReady: true });
+    await svc.start();
+    expect(await svc.call('settings:set', { ocr: false })).toEqual({ ocr: false });
+    expect(lib.setOcrEnabled).toHaveBeenLastCalledWith(false);
+    expect(lib.index).not.toHaveBeenCalled();
+    await vi.waitFor(() => expect(events.some(([e, p]) => e === 'library:changed' && (p as LibraryStatus).ocr?.enabled === false)).toBe(true));
+    expect(await svc.call('settings:set', { ocr: true })).toEqual({ ocr: true });
+    expect(lib.setOcrEnabled).toHaveBeenLastCalledWith(true);
+    await vi.waitFor(() => expect(lib.index).toHaveBeenCalledTimes(1));
+    // Already on: nothing to fill, no other run.
+    await svc.call('settings:set', { ocr: true, theme: 'dark' });
+    expect(lib.setOcrEnabled).toHaveBeenCalledTimes(2);
+    expect(lib.index).toHaveBeenCalledTimes(1);
+    await svc.close();
+  });
+
+  it('settings:set of a precision only stores it: no switch, no re-embed', async () => {
+    const { svc, lib, fake } = service({ modelReady: true });
+    await svc.start();
+    expect(await svc.call('settings:set', { precision: 'compact' })).toEqual({ precision: 'compact' });
+    expect(lib.switchModel).not.toHaveBeenCalled();
+    expect(fake.models.ensure).not.toHaveBeenCalled();
+    expect(lib.index).not.toHaveBeenCalled();
+    await expect(svc.call('settings:set', { precision: 'tiny' })).rejects.toMatchObject({ code: 'bad-request' });
+  });
+
+  it('models:use with a precision fetches that plan, switches at it (the same model too), re-embeds and saves the choice', async () => {
+    // The library's model loads from a folder no id resolves to: the recorded folder is what gets switched.
+    const meta = { model: { id: 'toy', source: '/models/toy', key: 'toy_abc_3', dim: 3 } };
+    const { svc, lib, fake } = service({ modelReady: true, meta });
+    await svc.start();
+    const status = (await svc.call('models:use', { id: 'toy', precision: 'quality' })) as LibraryStatus;
+    expect(fake.models.ensure).toHaveBeenCalledWith('/models/toy', expect.objectContaining({ allowDownload: true, precision: 'quality', fallbackId: 'toy' }));
+    expect(lib.switchModel).toHaveBeenCalledWith('/models/toy', { allowDownload: false, precision: 'quality' });
+    expect(status.pendingModel).toBe('toy');
+    await vi.waitFor(() => expect(lib.index).toHaveBeenCalledTimes(1));
+    expect(await svc.call('settings:get', {})).toEqual({ precision: 'quality' });
+    await expect(svc.call('models:use', { id: 'toy', precision: 'fp8' })).rejects.toMatchObject({ code: 'bad-request' });
+    await expect(svc.call('models:use', { id: 'toy', extra: 1 })).rejects.toMatchObject({ code: 'bad-request' });
+    await svc.close();
+  });
+
+  it('models:use without a precision uses the one in Settings', async () => {
+    const { svc, lib, fake } = service({ modelReady: true });
+    await svc.start();
+    await svc.call('settings:set', { precision: 'compact' });
+    await svc.call('models:use', { id: MODEL });
+    expect(fake.models.ensure).toHaveBeenCalledWith(MODEL, expect.objectContaining({ precision: 'compact' }));
+    expect(lib.switchModel).toHaveBeenCalledWith(MODEL, { allowDownload: false, precision: 'compact' });
+    await svc.close();
+  });
+
+  it('models:use with a precision before any library saves it first, for the open to use', async () => {
+    const { svc, openLibrary, deps } = service({ modelReady: false });
+    const seen: unknown[] = [];
+    const open = openLibrary.getMockImplementation()!;
+    openLibrary.mockImplementation(async (req: OpenRequest) => {
+      seen.push((await deps.settings.get()).precision);
+      return open(req);
+    });
+    await svc.call('models:use', { id: MODEL, precision: 'compact' });
+    expect(seen).toEqual(['compact']);
+    await svc.close();
   });
 });

@@ -4,13 +4,14 @@
 // folders added (roots:add, index:start) are queued: the call answers at once, the model downloads with
 // progress events, and every queued folder is added and indexed as soon as the library opens.
 import path from 'node:path';
-import { ApiError, isCallName, parseArgs, type CallName, type EventName, type EventPayloads } from '../../shared/api.js';
+import { ApiError, isCallName, parseArgs, type CallName, type EventName, type EventPayloads, type PrecisionChoice } from '../../shared/api.js';
 import { isDesktopCall, isPhotoId, MEDIA_KINDS } from '../../shared/contract.js';
 import type { IndexProgress, LibraryStatus, RootInfo, SearchHit, SearchOptions } from '../../shared/types.js';
 import { DEFAULT_TAG_MARGIN, errorCode, SoutuError, type Library, type LibraryMeta, type ModelService } from '../core/index.js';
-import { createCallHandlers, folderFromUser, importEntry, requireFolder, type CallHandlers } from './call-handlers.js';
+import { createCallHandlers, folderFromUser, requireFolder, type CallHandlers } from './call-handlers.js';
 import { toApiError } from './errors.js';
 import { IndexRunner } from './index-runner.js';
+import { importEntry, ModelCalls } from './model-calls.js';
 import { guardPath, isInside } from './path-guard.js';
 import type { SettingsStore } from './settings-store.js';
 
@@ -90,9 +91,18 @@ export class ContractService {
   private ownsLibrary = true;
   private readonly log: (line: string) => void;
   private readonly stopDownloads: () => void;
+  private readonly modelCalls: ModelCalls;
 
   constructor(private readonly deps: ContractServiceDeps) {
     this.log = deps.log ?? (() => {});
+    this.modelCalls = new ModelCalls({
+      models: deps.models,
+      settings: deps.settings,
+      readMeta: deps.readMeta,
+      language: () => this.language(),
+      warn: (message) => deps.emit('app:warning', { message }),
+      log: this.log,
+    });
     // Every download of this process's models (first open, models:download, models:use) shows as progress.
     const onDownload = (p: { model: string; file: string; bytes: number; total: number | null; percent: number | null }) =>
       deps.emit('model:download', { model: p.model, file: p.file, bytes: p.bytes, total: p.total, percent: p.percent });
@@ -164,7 +174,7 @@ export class ContractService {
       case 'settings:set':
         return this.deps.settings.set(args as never);
       case 'models:list':
-        return this.modelsWithoutLibrary();
+        return this.modelCalls.listWithoutLibrary();
       case 'models:download':
         return this.startDownload((args as { id: string }).id);
       case 'models:import':
@@ -193,8 +203,10 @@ export class ContractService {
         return { started: true };
       }
       case 'models:use': {
-        // No library yet (its model is missing): open it with the chosen model, fetching that one.
-        const { id } = args as { id: string };
+        // No library yet (its model is missing): open it with the chosen model at the chosen precision (the
+        // shell's open reads it from the settings), fetching that one.
+        const { id, precision } = args as { id: string; precision?: PrecisionChoice };
+        if (precision) await this.deps.settings.set({ precision });
         const lib = await this.ensureOpen(true, id);
         if (this.openedWith !== id) break; // another open won the race: switch from its model
         const status = await lib.status();
@@ -296,8 +308,10 @@ export class ContractService {
       models: this.deps.models,
       language: () => this.language(),
       status: () => this.status(),
+      changed: onChanged,
+      modelCalls: this.modelCalls,
       startDownload: (id) => this.startDownload(id),
-      useModel: (id) => this.useModel(lib, runner, id),
+      useModel: (id, precision) => this.modelCalls.use(lib, runner, id, precision, () => this.status()),
       trash: this.deps.trash ? (file) => this.trashFile(lib, file) : undefined,
     });
     this.openedWith = openedWith;
@@ -365,42 +379,12 @@ export class ContractService {
     return (await this.deps.settings.get()).language ?? this.deps.systemLanguage ?? 'en';
   }
 
-  private async modelsWithoutLibrary() {
-    const [listed, meta] = await Promise.all([this.deps.models.list(await this.language()), this.deps.readMeta().catch(() => null)]);
-    const active = meta?.model?.id ?? null;
-    return listed.map((m) => ({ id: m.id, title: m.title, ready: m.ready, note: m.note, active: m.id === active }));
-  }
-
   /** models:download: fetches a catalog model in the background; false when it is there or already coming. */
-  async startDownload(id: string): Promise<{ started: boolean }> {
-    const { models } = this.deps;
-    const catalog = models.findInCatalog(id);
-    if (!catalog) throw new ApiError('not-found', `Unknown model "${id.slice(0, 200)}".`);
-    if ((await models.resolve(catalog.id)).ready || models.isDownloading(catalog.id)) return { started: false };
-    const settingsHubHost = (await this.deps.settings.get()).hubHost;
-    models.download(catalog.id, { settingsHubHost }).then(
+  startDownload(id: string): Promise<{ started: boolean }> {
+    return this.modelCalls.startDownload(id, () => {
       // Folders queued by an earlier attempt (whose download failed) get their library now.
-      () => {
-        if (!this.lib && !this.closed && (this.queue.folders.length > 0 || this.queue.all)) this.enqueue([], false);
-      },
-      (err: unknown) => {
-        this.deps.emit('app:warning', { message: `Downloading ${catalog.id} failed: ${toApiError(err, this.log, 'models:download').message}` });
-      },
-    );
-    return { started: true };
-  }
-
-  /**
-   * models:use with a library: fetches the model if needed (progress events), then re-embeds in the background;
-   * search keeps serving the current model until that run completes the switch.
-   */
-  private async useModel(lib: Library, runner: IndexRunner, id: string): Promise<LibraryStatus> {
-    if (runner.busy) throw new ApiError('busy', 'Wait for indexing to finish (or cancel it) before switching models.');
-    const settingsHubHost = (await this.deps.settings.get()).hubHost;
-    await this.deps.models.ensure(id, { allowDownload: true, settingsHubHost });
-    const status = await lib.switchModel(id, { allowDownload: false });
-    if (status.pendingModel) runner.start();
-    return this.status();
+      if (!this.lib && !this.closed && (this.queue.folders.length > 0 || this.queue.all)) this.enqueue([], false);
+    });
   }
 
   /** Checks that the file lies inside one of the library's folders (after symlinks) before the shell moves it. */

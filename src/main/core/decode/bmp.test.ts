@@ -345,7 +345,7 @@ describe('BMP through decodePhoto (prebuilt sharp has no BMP loader)', () => {
     const path = join(dir, 'cut.bmp');
     writeFileSync(path, quadrants(24).subarray(0, 54 + 64 * 3 * 20 + 100));
     const r = await decodePhoto(path, SPEC);
-    expect(r).toEqual({ ok: false, error: { code: 'truncated', reason: 'The BMP image is truncated: the file holds 20 of its 48 rows of pixels.' } });
+    expect(r).toEqual({ ok: false, error: { code: 'truncated', reason: 'The BMP image is truncated: the file holds 20 of its 48 rows of pixels.', details: { format: 'bmp' } } });
   });
 
   it('a 12 MP BMP decodes without holding up the event loop', async () => {

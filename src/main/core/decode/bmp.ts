@@ -7,7 +7,12 @@
 export type BmpErrorCode = 'truncated' | 'corrupt' | 'unsupported' | 'too-large';
 
 export class BmpError extends Error {
-  constructor(readonly code: BmpErrorCode, message: string) {
+  constructor(
+    readonly code: BmpErrorCode,
+    message: string,
+    /** 'too-large': the declared size, and the pixel count allowed when that is what was exceeded. */
+    readonly size?: { width: number; height: number; limit?: number },
+  ) {
     super(message);
     this.name = 'BmpError';
   }
@@ -131,11 +136,11 @@ function strideOf(h: BmpHeader): number {
 export function checkBmpSize(h: BmpHeader, fileLength: number, pixelLimit: number): void {
   const pixels = h.width * h.height;
   if (pixels > pixelLimit) {
-    throw new BmpError('too-large', `Refused: the BMP image declares ${h.width}×${h.height} pixels, more than the ${Math.round(pixelLimit / 1e6)} megapixels allowed for BMP images.`);
+    throw new BmpError('too-large', `Refused: the BMP image declares ${h.width}×${h.height} pixels, more than the ${Math.round(pixelLimit / 1e6)} megapixels allowed for BMP images.`, { width: h.width, height: h.height, limit: pixelLimit });
   }
   const rle = h.compression === BI_RLE8 || h.compression === BI_RLE4;
   if (rle && pixels > RLE_FREE_PIXELS && pixels > fileLength * RLE_PIXELS_PER_BYTE) {
-    throw new BmpError('too-large', `Refused: the ${fileLength}-byte RLE BMP declares ${h.width}×${h.height} pixels, likely a decompression bomb.`);
+    throw new BmpError('too-large', `Refused: the ${fileLength}-byte RLE BMP declares ${h.width}×${h.height} pixels, likely a decompression bomb.`, { width: h.width, height: h.height });
   }
 }
 

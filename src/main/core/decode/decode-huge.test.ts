@@ -58,7 +58,11 @@ describe('huge images', () => {
     const r = await decodePhoto(join(SHARED_FIXTURES, 'bad/declared_65536x65536.png'), SPEC);
     expect(r).toEqual({
       ok: false,
-      error: { code: 'too-large', reason: 'Refused: the image declares 65536×65536 pixels (4.3 gigapixels), likely a decompression bomb.' },
+      error: {
+        code: 'too-large',
+        reason: 'Refused: the image declares 65536×65536 pixels (4.3 gigapixels), likely a decompression bomb.',
+        details: { format: 'png', width: 65536, height: 65536, limit: 268_402_689 },
+      },
     });
     expect(peakRss() - before).toBeLessThan(64 * MB);
   });

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodePhoto, preprocessSpecFromConfig, sniffImageFormat, type DecodeErrorCode, type DecodeResult } from './index';
 import { SHARED_FIXTURES } from '../testing/fixtures';
+import { failureMessage } from '../../../shared/failure-messages';
 import { CLIP_PREPROCESSOR_CONFIG } from '../testing/test-models';
 
 const FIXTURES = SHARED_FIXTURES;
@@ -231,14 +232,19 @@ describe('decodePhoto specifics', () => {
 
     it('missing files are unreadable; folders, FIFOs and devices are not files (and a FIFO is never waited on)', async () => {
       const missing = await decodePhoto(join(dir, 'nope.jpg'), SPEC);
-      expect(missing).toMatchObject({ ok: false, error: { code: 'unreadable', reason: 'The file no longer exists.' } });
+      expect(missing).toMatchObject({ ok: false, error: { code: 'unreadable', reason: 'The file no longer exists.', details: { errno: 'ENOENT' } } });
       const folder = await decodePhoto(dir, SPEC);
-      expect(folder).toEqual({ ok: false, error: { code: 'not-a-file', reason: 'This is a folder, not a photo file.' } });
+      expect(folder).toEqual({ ok: false, error: { code: 'not-a-file', reason: 'This is a folder, not a photo file.', details: { fileKind: 'directory' } } });
       if (process.platform === 'win32') return;
       const fifo = join(dir, 'pipe.jpg');
       execFileSync('mkfifo', [fifo]);
-      expect(await decodePhoto(fifo, SPEC)).toEqual({ ok: false, error: { code: 'not-a-file', reason: 'This is a named pipe, not a photo file.' } });
-      expect(await decodePhoto('/dev/zero', SPEC)).toEqual({ ok: false, error: { code: 'not-a-file', reason: 'This is a device, not a photo file.' } });
+      const pipe = await decodePhoto(fifo, SPEC);
+      expect(pipe).toEqual({ ok: false, error: { code: 'not-a-file', reason: 'This is a named pipe, not a photo file.', details: { fileKind: 'fifo' } } });
+      if (!pipe.ok) {
+        expect(failureMessage(pipe.error.code, pipe.error.details, 'zh-CN')).toBe('已跳过：它是命名管道，不是照片文件，因此没有打开。');
+        expect(failureMessage(pipe.error.code, pipe.error.details, 'en')).toBe('Skipped: it is a named pipe, not a photo file, so it was not opened.');
+      }
+      expect(await decodePhoto('/dev/zero', SPEC)).toEqual({ ok: false, error: { code: 'not-a-file', reason: 'This is a device, not a photo file.', details: { fileKind: 'device' } } });
     });
 
     it('empty buffers and files are empty', async () => {
@@ -255,12 +261,28 @@ describe('decodePhoto specifics', () => {
       expect(zip).toMatchObject({ ok: false, error: { code: 'not-image' } });
     });
 
-    it('any JPEG or PNG cut short is truncated', async () => {
-      for (const name of ['photos/horses_field.jpg', 'photos/kodak23_parrots.png']) {
+    it('any JPEG or PNG cut short is truncated, and says which format it is', async () => {
+      for (const [name, format] of [['photos/horses_field.jpg', 'jpeg'], ['photos/kodak23_parrots.png', 'png']]) {
         const whole = readFileSync(fixture(name));
         const r = await decodePhoto(whole.subarray(0, Math.floor(whole.length * 0.6)), SPEC);
-        expect(r, name).toMatchObject({ ok: false, error: { code: 'truncated' } });
+        expect(r, name).toMatchObject({ ok: false, error: { code: 'truncated', details: { format } } });
       }
+    });
+
+    it('the broken fixtures carry the format their bytes name, and the sentence says it in both languages', async () => {
+      const cut = await decodePhoto(fixture('bad/truncated_10000_bytes.png'), SPEC);
+      expect(cut).toMatchObject({ ok: false, error: { code: 'truncated', details: { format: 'png' } } });
+      const broken = await decodePhoto(fixture('bad/png_broken_data_stream.png'), SPEC);
+      expect(broken).toMatchObject({ ok: false, error: { code: 'corrupt', details: { format: 'png' } } });
+      if (broken.ok || cut.ok) return;
+      expect(failureMessage(broken.error.code, broken.error.details, 'zh-CN')).toBe('它的 PNG 数据有误，无法解码。可以换个程序打开试试，或换成完好的副本。');
+      expect(failureMessage(broken.error.code, broken.error.details, 'en')).toMatch(/^Its PNG data is damaged/);
+      expect(failureMessage(cut.error.code, cut.error.details, 'zh-CN')).toMatch(/^这个 PNG 文件的图片数据还没结束/);
+      const header = await decodePhoto(fixture('bad/corrupt_header.jpg'), SPEC);
+      expect(header).toMatchObject({ ok: false, error: { code: 'corrupt', details: { format: 'jpeg' } } });
+      // Text has no format to name.
+      const text = await decodePhoto(fixture('bad/text_file_named.jpg'), SPEC);
+      expect(text.ok ? null : text.error.details).toBeUndefined();
     });
 
     it('declared sizes beyond the limits are refused before decoding', async () => {
@@ -281,6 +303,12 @@ describe('decodePhoto specifics', () => {
       const j = await decodePhoto(jpeg, SPEC);
       expect(j).toMatchObject({ ok: false, error: { code: 'too-large' } });
       if (!j.ok) expect(j.error.reason).toMatch(/60000×60000 pixels \(3\.6 gigapixels\), likely a decompression bomb/);
+      // The declared size and the limit travel with the code, and each language's sentence names them.
+      expect(j.ok ? null : j.error.details).toEqual({ format: 'jpeg', width: 60000, height: 60000, limit: 2 ** 30 });
+      if (!j.ok) {
+        expect(failureMessage(j.error.code, j.error.details, 'en')).toBe('Refused: the image declares 60,000×60,000 pixels (3.6 gigapixels), more than the 1.1 gigapixels allowed.');
+        expect(failureMessage(j.error.code, j.error.details, 'zh-CN')).toBe('已拒绝：图片声明的尺寸为 60,000×60,000 像素（36 亿像素），超过允许的 10.7 亿像素。');
+      }
     });
   });
 });

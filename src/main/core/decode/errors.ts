@@ -1,5 +1,7 @@
 // Turns what went wrong while reading a file (a file-system error, a libvips message, what the bytes look like)
 // into a typed failure with one plain sentence for people and the library's own words for logs.
+import type { FailureDetails } from '../../../shared/types.js';
+import { errnoOf } from '../fs/safe-open.js';
 import { looksLikeText, type SniffedFormat } from './sniff';
 
 export type DecodeErrorCode =
@@ -21,6 +23,8 @@ export interface DecodeFailure {
   reason: string;
   /** The underlying library's own message, when there is one. */
   detail?: string;
+  /** The facts behind the code (format, declared size and limit, errno…), for a sentence in any language. */
+  details?: FailureDetails;
 }
 
 const FORMAT_NAMES: Record<string, string> = {
@@ -32,9 +36,18 @@ export function formatName(format: string | null | undefined): string {
   return (format && FORMAT_NAMES[format]) || (format ? format.toUpperCase() : 'image');
 }
 
-export function failure(code: DecodeErrorCode, reason: string, detail?: unknown): DecodeFailure {
+export function failure(code: DecodeErrorCode, reason: string, detail?: unknown, details?: FailureDetails): DecodeFailure {
   const d = detailOf(detail);
-  return d ? { code, reason, detail: d } : { code, reason };
+  const out: DecodeFailure = d ? { code, reason, detail: d } : { code, reason };
+  const facts = details && withoutEmpty(details);
+  if (facts) out.details = facts;
+  return out;
+}
+
+/** Details without their undefined fields, or undefined when nothing is left (so records stay comparable). */
+export function withoutEmpty(d: FailureDetails): FailureDetails | undefined {
+  const out = Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined && v !== null && v !== '')) as FailureDetails;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function detailOf(e: unknown): string | undefined {
@@ -55,7 +68,7 @@ export function fileSystemFailure(e: unknown): DecodeFailure {
     : code === 'EBUSY' || code === 'ETXTBSY' ? 'The file is in use by another program and cannot be read.'
     : code === 'EIO' ? 'The file cannot be read: the disk reported an input/output error.'
     : 'The file cannot be read.';
-  return failure('unreadable', reason, e);
+  return failure('unreadable', reason, e, { errno: errnoOf(e) });
 }
 
 function gigaOrMega(pixels: number): string {
@@ -69,7 +82,7 @@ export function tooLargeFailure(width: number, height: number, limit: number, fo
     pixels > 1e9
       ? `Refused: the image declares ${dims}, likely a decompression bomb.`
       : `Refused: the image declares ${dims}, more than the ${gigaOrMega(limit)} allowed for ${formatName(format)} images.`;
-  return failure('too-large', reason);
+  return failure('too-large', reason, undefined, { format, width, height, limit });
 }
 
 /** What the file's bytes tell us, for messages that libvips leaves vague. */
@@ -136,30 +149,32 @@ function pngChunksRunPastEnd(png: Uint8Array): boolean {
 export function classifyVipsError(e: unknown, stage: 'header' | 'pixels', format: string | null, clues: ByteClues): DecodeFailure {
   const msg = e instanceof Error ? e.message : String(e);
   const name = formatName(format ?? clues.sniffed);
+  // What the bytes are named after: libvips' word, else the magic bytes (none for 'not-image').
+  const facts: FailureDetails = { format: format ?? clues.sniffed ?? undefined };
 
   let m: RegExpExecArray | null;
   if (/exceeds pixel limit/i.test(msg)) {
-    return failure('too-large', `Refused: the ${name} image is larger than the allowed pixel count.`, e);
+    return failure('too-large', `Refused: the ${name} image is larger than the allowed pixel count.`, e, facts);
   }
   if ((m = /Unsupported JPEG data precision (\d+)/i.exec(msg))) {
-    return failure('unsupported', `JPEG with ${m[1]}-bit precision is not supported.`, e);
+    return failure('unsupported', `JPEG with ${m[1]}-bit precision is not supported.`, e, facts);
   }
   if (/unsupported image format/i.test(msg)) {
     if (clues.sniffed) {
-      return failure('unsupported', `${formatName(clues.sniffed)} images are not supported by this build of the image library.`, e);
+      return failure('unsupported', `${formatName(clues.sniffed)} images are not supported by this build of the image library.`, e, facts);
     }
-    if (looksLikeText(clues.head)) return failure('not-image', 'Not an image: the file contains text.', e);
-    return failure('not-image', 'Not an image: the content is not a recognised picture format.', e);
+    if (looksLikeText(clues.head)) return failure('not-image', 'Not an image: the file contains text.', e, facts);
+    return failure('not-image', 'Not an image: the content is not a recognised picture format.', e, facts);
   }
   if (/not been built in|no decoder|unsupported (codec|compression)|is not supported|not (implemented|configured)/i.test(msg)) {
-    return failure('unsupported', `This kind of ${name} image is not supported by this build of the image library.`, e);
+    return failure('unsupported', `This kind of ${name} image is not supported by this build of the image library.`, e, facts);
   }
   if (stage === 'header') {
-    return failure('corrupt', `The ${name} file is damaged: its header is incomplete or malformed.`, e);
+    return failure('corrupt', `The ${name} file is damaged: its header is incomplete or malformed.`, e, facts);
   }
   if (/premature end|unexpected end|truncat|end of (file|data|stream)|not enough data|short read/i.test(msg) ||
       endsEarly(format ?? clues.sniffed, clues)) {
-    return failure('truncated', 'The image is truncated: the file ends before the picture data does.', e);
+    return failure('truncated', 'The image is truncated: the file ends before the picture data does.', e, facts);
   }
-  return failure('corrupt', `The image is corrupt: the ${name} picture data is damaged.`, e);
+  return failure('corrupt', `The image is corrupt: the ${name} picture data is damaged.`, e, facts);
 }

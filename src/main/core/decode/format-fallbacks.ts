@@ -11,6 +11,8 @@ import { specSourceEdge, type PreprocessSpec } from './preprocess-spec';
 import { finishPhoto, PIXEL_LIMIT, rawToWorking, workingSize } from './working-buffer';
 import { PoolCrashError, PoolTimeoutError } from './worker-pool';
 
+const HEIF = { format: 'heif' } as const;
+
 /** Our BMP reader holds the file and the whole decoded image in memory (up to 512 MB at this size). */
 const BMP_PIXEL_LIMIT = 1 << 27;
 
@@ -38,17 +40,17 @@ export async function decodeHevc(
     base = await rawToWorking(rgba.data, { width, height, channels: 4 }, work);
   } catch (e) {
     if (e instanceof PoolTimeoutError) {
-      return { ok: false, error: failure('corrupt', `The HEIF image could not be decoded: the decoder took longer than ${e.timeoutMs >= 1000 ? `${Math.round(e.timeoutMs / 1000)} s` : `${e.timeoutMs} ms`} and was stopped.`, e) };
+      return { ok: false, error: failure('corrupt', `The HEIF image could not be decoded: the decoder took longer than ${e.timeoutMs >= 1000 ? `${Math.round(e.timeoutMs / 1000)} s` : `${e.timeoutMs} ms`} and was stopped.`, e, { ...HEIF, ms: e.timeoutMs }) };
     }
     if (e instanceof PoolCrashError) {
-      return { ok: false, error: failure('corrupt', 'The HEIF image could not be decoded: the decoder crashed on it.', e) };
+      return { ok: false, error: failure('corrupt', 'The HEIF image could not be decoded: the decoder crashed on it.', e, HEIF) };
     }
     const msg = String(e);
     if (/not a HEIC|unsupported|not supported/i.test(msg)) {
-      return { ok: false, error: failure('unsupported', 'This kind of HEIF image is not supported.', e) };
+      return { ok: false, error: failure('unsupported', 'This kind of HEIF image is not supported.', e, HEIF) };
     }
     if (headerError !== undefined) return { ok: false, error: classifyVipsError(headerError, 'header', 'heif', src.clues) };
-    return { ok: false, error: failure('corrupt', 'The HEIF image could not be decoded: its data is damaged.', e) };
+    return { ok: false, error: failure('corrupt', 'The HEIF image could not be decoded: its data is damaged.', e, HEIF) };
   }
   const facts = await readExifFacts(file, 'file');
   return finishPhoto(base, spec, thumbSize, wantTensor, { width, height, format: 'heif', facts, orientation: m?.orientation, pages: m?.pages });
@@ -74,9 +76,9 @@ export async function decodeBmpFile(src: Source, spec: PreprocessSpec, thumbSize
     const work = workingSize(width, height, thumbSize, wantTensor ? specSourceEdge(spec) : 0);
     base = await rawToWorking(bmp.data, { width, height, channels: bmp.channels }, work, BMP_PIXEL_LIMIT);
   } catch (e) {
-    if (e instanceof BmpError) return { ok: false, error: failure(e.code, e.message) };
+    if (e instanceof BmpError) return { ok: false, error: failure(e.code, e.message, undefined, { format: 'bmp', ...e.size }) };
     if (/^E[A-Z]+$/.test(String((e as NodeJS.ErrnoException)?.code))) return { ok: false, error: fileSystemFailure(e) };
-    return { ok: false, error: failure('corrupt', 'The BMP image could not be decoded.', e) };
+    return { ok: false, error: failure('corrupt', 'The BMP image could not be decoded.', e, { format: 'bmp' }) };
   }
   return finishPhoto(base, spec, thumbSize, wantTensor, { width, height, format: 'bmp', facts: { takenAt: null, camera: null, gps: null } });
 }

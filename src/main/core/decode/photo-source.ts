@@ -2,7 +2,7 @@
 // holding the whole file when it is small enough and leaving larger ones for libvips to read from disk.
 import { failure, fileSystemFailure, type ByteClues, type DecodeFailure } from './errors';
 import { SNIFF_BYTES, sniffImageFormat } from './sniff';
-import { describeKind, NotAFileError, openRegularFile } from '../fs/safe-open.js';
+import { describeKind, fileKindDetail, NotAFileError, openRegularFile } from '../fs/safe-open.js';
 
 /** Larger files are left for libvips to read from disk instead of being held in memory. */
 const BUFFER_LIMIT = 64 << 20;
@@ -45,7 +45,7 @@ export async function readSource(input: string | Buffer): Promise<Source | Decod
     // Non-blocking and checked on the descriptor: a FIFO or device in a photo's place is refused, never waited on.
     ({ handle: fh, size } = await openRegularFile(input));
   } catch (e) {
-    if (e instanceof NotAFileError) return failure('not-a-file', `This is ${describeKind(e.kind)}, not a photo file.`);
+    if (e instanceof NotAFileError) return failure('not-a-file', `This is ${describeKind(e.kind)}, not a photo file.`, undefined, { fileKind: fileKindDetail(e.kind) });
     return fileSystemFailure(e);
   }
   try {

@@ -3,6 +3,7 @@
 // so a swap after a check cannot fool it) and refused; a read that never finishes is abandoned after a bound.
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import type { FailureDetails } from '../../../shared/types.js';
 import { SoutuError } from '../errors.js';
 
 export type FileKind = 'file' | 'directory' | 'fifo' | 'socket' | 'device' | 'symlink' | 'other';
@@ -45,6 +46,17 @@ export function kindOf(st: { isFile(): boolean; isDirectory(): boolean; isFIFO()
   return 'other';
 }
 
+/** What stands where a file was expected, as failure details name it ('file' cannot happen there). */
+export function fileKindDetail(kind: FileKind): NonNullable<FailureDetails['fileKind']> {
+  return kind === 'file' ? 'other' : kind;
+}
+
+/** The system error code of a file-system error ('EACCES'…), when it has one. */
+export function errnoOf(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
 // O_NONBLOCK makes open() of a FIFO return at once instead of waiting for a writer; Windows has no such flag (and
 // no FIFOs in the file system).
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
@@ -65,7 +77,11 @@ export async function openRegularFile(file: string): Promise<{ handle: FileHandl
 
 /** Thrown when a read or decode did not finish within its bound; the work is abandoned, not awaited. */
 export class TimeoutError extends SoutuError {
-  constructor(what: string, ms: number) {
+  constructor(
+    what: string,
+    /** The bound that was hit, in milliseconds. */
+    readonly ms: number,
+  ) {
     super('io', `${what} did not finish within ${Math.round(ms / 1000)} s and was abandoned.`);
     this.name = 'TimeoutError';
   }

@@ -3,7 +3,7 @@
 // kill at any point leaves either a finished photo or one that the next run redoes: never a duplicate.
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { describeKind, NotAFileError, openRegularFile, TimeoutError, withDeadline } from '../fs/safe-open.js';
+import { describeKind, errnoOf, fileKindDetail, NotAFileError, openRegularFile, TimeoutError, withDeadline } from '../fs/safe-open.js';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -57,10 +57,11 @@ export const DECODE_DEADLINE_MS = 120_000;
 
 /** What a file that could not even be read becomes: a typed failure with a reason, never an exception. */
 function readFailure(err: unknown): DecodeFailure {
-  if (err instanceof NotAFileError) return { code: 'not-a-file', reason: `Skipped: it is ${describeKind(err.kind)}, not a photo file.` };
-  if (err instanceof TimeoutError) return { code: 'timeout', reason: err.message };
+  if (err instanceof NotAFileError) return { code: 'not-a-file', reason: `Skipped: it is ${describeKind(err.kind)}, not a photo file.`, details: { fileKind: fileKindDetail(err.kind) } };
+  if (err instanceof TimeoutError) return { code: 'timeout', reason: err.message, details: { ms: err.ms } };
   const e = err as NodeJS.ErrnoException;
-  return { code: 'unreadable', reason: `Cannot read the file: ${e.code === 'EACCES' ? 'permission denied' : e.message}.` };
+  const errno = errnoOf(e);
+  return { code: 'unreadable', reason: `Cannot read the file: ${e.code === 'EACCES' ? 'permission denied' : e.message}.`, ...(errno ? { details: { errno } } : {}) };
 }
 
 export interface PipelineDefaults {
@@ -182,6 +183,7 @@ export async function runPipeline(items: WorkItem[], deps: PipelineDeps, opts: P
         status: 'failed',
         errorCode: null,
         error: null,
+        errorDetails: null,
         indexedAt: Date.now(),
         kind: 'photo',
         duration: null,
@@ -197,7 +199,8 @@ export async function runPipeline(items: WorkItem[], deps: PipelineDeps, opts: P
         result = { ok: false, error: readFailure(err) };
       }
       if (!result.ok) {
-        await decoded.push({ item, row: { ...base, errorCode: result.error.code, error: result.error.reason }, tensor: null }).catch(() => {});
+        const { code, reason, details } = result.error;
+        await decoded.push({ item, row: { ...base, errorCode: code, error: reason, errorDetails: details ?? null }, tensor: null }).catch(() => {});
         continue;
       }
       const v = result.value;

@@ -138,7 +138,7 @@ export class PhotoCatalog {
     for (const p of this.photos.values()) {
       if (p.status !== 'failed') continue;
       if (roots && !roots.includes(p.root)) continue;
-      out.push({ path: p.path, error: p.error ?? 'Unknown error', code: p.errorCode ?? 'unknown' });
+      out.push({ path: p.path, error: p.error ?? 'Unknown error', code: p.errorCode ?? 'unknown', ...(p.errorDetails ? { details: p.errorDetails } : {}) });
     }
     return out.sort((a, b) => a.path.localeCompare(b.path));
   }

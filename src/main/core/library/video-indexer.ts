@@ -38,12 +38,12 @@ function baseRow(item: WorkItem): PhotoRecord {
   return {
     id: item.id, path: item.path, root: item.root, folder: path.dirname(item.path), name: path.basename(item.path), size: item.size, mtime: item.mtime,
     hash: item.hash ?? '', width: 0, height: 0, format: '', takenAt: null, camera: null, lat: null, lon: null, thumb: null, phash: null,
-    status: 'failed', errorCode: null, error: null, indexedAt: Date.now(), kind: 'video', duration: null, codec: null, motion: null,
+    status: 'failed', errorCode: null, error: null, errorDetails: null, indexedAt: Date.now(), kind: 'video', duration: null, codec: null, motion: null,
   };
 }
 
 function failedRow(item: WorkItem, e: VideoFailure): PhotoRecord {
-  return { ...baseRow(item), errorCode: e.code, error: e.reason };
+  return { ...baseRow(item), errorCode: e.code, error: e.reason, errorDetails: e.details ?? null };
 }
 
 /** Indexes videos one after another; each returns its row (ok or failed) through onCommit. Stops at `signal`. */
@@ -104,7 +104,7 @@ async function indexVideo(item: WorkItem, deps: VideoIndexDeps, signal?: AbortSi
     throw err;
   }
   if (signal?.aborted) return null;
-  if (frames.length === 0) return commitFailed(error ?? { code: 'corrupt', reason: 'No picture could be read from this video.' });
+  if (frames.length === 0) return commitFailed(error ?? { code: 'corrupt', reason: 'No picture could be read from this video.', details: { media: 'video' } });
 
   // Old frames first (a changed file keeps its id), then vectors, frame rows and thumbnails, the video row last.
   await dropOldFrames(item.id, deps);

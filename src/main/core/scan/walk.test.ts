@@ -114,6 +114,7 @@ describe('walkRoot', () => {
       locked: 'Cannot read this folder: permission denied.',
       'list-only': 'Cannot open the files in this folder: permission denied.',
     });
+    expect(out.problems.map((p) => p.details)).toEqual([{ errno: 'EACCES' }, { errno: 'EACCES' }]);
   });
 
   it('walks one folder of 50k files', async () => {
@@ -157,7 +158,7 @@ describe('walkRoot', () => {
 
 describe('links out of the root', () => {
   it('skips file and folder links that lead outside the root, and reports them; links inside are followed', async () => {
-    const { mkdtemp, mkdir, writeFile, symlink, rm } = await import('node:fs/promises');
+    const { mkdtemp, mkdir, writeFile, symlink, rm, realpath } = await import('node:fs/promises');
     const os = await import('node:os');
     const base = await mkdtemp(path.join(os.tmpdir(), 'soutu-walk-escape-'));
     try {
@@ -170,11 +171,13 @@ describe('links out of the root', () => {
       await symlink(path.join(outside, 'secret.jpg'), path.join(root, 'escape.jpg'));
       await symlink(outside, path.join(root, 'escape-dir'));
       await symlink(path.join(root, 'inner', 'ok.jpg'), path.join(root, 'alias.jpg'));
-      const problems: { path: string; message: string }[] = [];
+      const problems: ScanProblem[] = [];
       const found: string[] = [];
       for await (const f of walkRoot(root, { imageExtensions: new Set(['jpg']), onProblem: (p) => problems.push(p) })) found.push(path.relative(root, f.path));
       expect(found.sort()).toEqual(['alias.jpg', path.join('inner', 'ok.jpg')].sort());
-      expect(problems.filter((p) => /points outside the folder/.test(p.message)).map((p) => path.basename(p.path)).sort()).toEqual(['escape-dir', 'escape.jpg']);
+      const escapes = problems.filter((p) => /points outside the folder/.test(p.message));
+      expect(escapes.map((p) => path.basename(p.path)).sort()).toEqual(['escape-dir', 'escape.jpg']);
+      expect(escapes.find((p) => path.basename(p.path) === 'escape-dir')?.details).toEqual({ target: await realpath(outside) });
     } finally {
       await rm(base, { recursive: true, force: true });
     }
@@ -203,6 +206,9 @@ describe.runIf(process.platform !== 'win32')('pipes, sockets and devices named l
         'pipe.jpg: Skipped: this is a named pipe, not a photo file.',
         'socket.heic: Skipped: this is a socket, not a photo file.',
       ]);
+      // What stands there travels as a fact, for a sentence in the reader's language.
+      const kinds = Object.fromEntries(problems.filter((p) => p.kind === 'not-a-file').map((p) => [path.basename(p.path), p.details]));
+      expect(kinds).toEqual({ 'link-to-pipe.png': { fileKind: 'fifo' }, 'pipe.jpg': { fileKind: 'fifo' }, 'socket.heic': { fileKind: 'socket' } });
     } finally {
       await t.cleanup();
     }

@@ -3,8 +3,8 @@
 import { constants } from 'node:fs';
 import { lstat, open, opendir, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ScanProblem } from '../../../shared/types.js';
-import { describeKind, kindOf } from '../fs/safe-open.js';
+import type { FailureDetails, ScanProblem } from '../../../shared/types.js';
+import { describeKind, errnoOf, fileKindDetail, kindOf } from '../fs/safe-open.js';
 import { isInside } from '../fs/paths.js';
 
 export interface ScannedFile {
@@ -102,6 +102,12 @@ async function readHead(file: string | Buffer): Promise<Uint8Array | null> {
 }
 
 
+/** The facts of a file-system error for a scan problem: its errno, when it has one. */
+function fsDetails(err: unknown): { details?: FailureDetails } {
+  const errno = errnoOf(err);
+  return errno ? { details: { errno } } : {};
+}
+
 /** One plain sentence for a file-system error, so a person knows what to fix. */
 export function describeFsError(err: unknown, what: 'file' | 'folder'): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -186,8 +192,13 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
   const stack: string[] = [absRoot];
   const problem = (p: ScanProblem) => opts.onProblem?.(p);
   // A pipe, socket or device named like a photo is reported, never opened (reading a FIFO waits for a writer).
-  const notAFile = (file: string, st: Parameters<typeof kindOf>[0]) =>
-    problem({ path: file, kind: 'not-a-file', message: `Skipped: this is ${describeKind(kindOf(st))}, not a photo file.` });
+  const notAFile = (file: string, st: Parameters<typeof kindOf>[0]) => {
+    const media = opts.imageExtensions.has(extOf(path.basename(file))) ? 'image' : 'video';
+    problem({
+      path: file, kind: 'not-a-file', message: `Skipped: this is ${describeKind(kindOf(st))}, not a ${media === 'image' ? 'photo' : 'video'} file.`,
+      details: { fileKind: fileKindDetail(kindOf(st)), ...(media === 'video' ? { media } : {}) },
+    });
+  };
 
   while (stack.length > 0) {
     if (opts.signal?.aborted) return;
@@ -198,13 +209,13 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
       const st = await stat(dir, { bigint: true });
       id = `${st.dev}:${st.ino}`;
     } catch (err) {
-      problem({ path: dir, kind: 'unreadable', message: describeFsError(err, 'folder') });
+      problem({ path: dir, kind: 'unreadable', message: describeFsError(err, 'folder'), ...fsDetails(err) });
       continue;
     }
     if (excludedIds.has(id)) continue;
     const first = visited.get(id);
     if (first !== undefined) {
-      problem({ path: dir, kind: 'symlink-loop', message: `Skipped: this folder links back to ${first}, which was already scanned.` });
+      problem({ path: dir, kind: 'symlink-loop', message: `Skipped: this folder links back to ${first}, which was already scanned.`, details: { target: first } });
       continue;
     }
     visited.set(id, dir);
@@ -213,7 +224,7 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
     try {
       handle = await opendir(dir, { bufferSize: 256 });
     } catch (err) {
-      problem({ path: dir, kind: 'unreadable', message: describeFsError(err, 'folder') });
+      problem({ path: dir, kind: 'unreadable', message: describeFsError(err, 'folder'), ...fsDetails(err) });
       continue;
     }
     const files: string[] = [];
@@ -233,7 +244,7 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
         else if (opts.imageExtensions.has(extOf(name)) || opts.videoExtensions?.has(extOf(name))) notAFile(full, entry);
       }
     } catch (err) {
-      problem({ path: dir, kind: 'unreadable', message: `Stopped reading this folder part-way: ${describeFsError(err, 'folder')}` });
+      problem({ path: dir, kind: 'unreadable', message: `Stopped reading this folder part-way: ${describeFsError(err, 'folder')}`, ...fsDetails(err) });
     }
 
     // Names that are not valid UTF-8 (old Linux/NAS copies, Windows-1252 or GBK names from zip archives) cannot be
@@ -277,7 +288,7 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
         // so a link that leads out of the root would be a photo nobody can open: report it instead.
         const target = await realpath(full);
         if (!isInside(target, realRoot)) {
-          problem({ path: full, kind: 'unreadable', message: `Skipped: this link points outside the folder (to ${target}). Add that folder itself to index it.` });
+          problem({ path: full, kind: 'unreadable', message: `Skipped: this link points outside the folder (to ${target}). Add that folder itself to index it.`, details: { target } });
           continue;
         }
         const st = await stat(full);
@@ -326,13 +337,13 @@ export async function* walkRoot(root: string, opts: WalkOptions): AsyncGenerator
               folderDenied = true;
               return null;
             }
-            problem({ path: file, kind: 'unreadable', message: describeFsError(err, 'file') });
+            problem({ path: file, kind: 'unreadable', message: describeFsError(err, 'file'), ...fsDetails(err) });
             return null;
           }
         }),
       );
       for (const r of results) if (r) yield r;
     }
-    if (folderDenied) problem({ path: dir, kind: 'unreadable', message: 'Cannot open the files in this folder: permission denied.' });
+    if (folderDenied) problem({ path: dir, kind: 'unreadable', message: 'Cannot open the files in this folder: permission denied.', details: { errno: 'EACCES' } });
   }
 }

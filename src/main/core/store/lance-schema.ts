@@ -13,13 +13,19 @@ import {
   vectorFromArray,
   type Vector as ArrowVector,
 } from 'apache-arrow';
+import { failureDetailsOf } from '../../../shared/failure-messages.js';
+import type { FailureDetails } from '../../../shared/types.js';
 import type { PhotoRecord } from './vector-store.js';
 
 
 /**
  * Version of the table layout this code reads and writes, recorded in each table (metadata of its `id` field).
  * 1: tables written before the version was recorded (may lack `phash`). 2: version recorded; photos have `phash`.
- * 3: photos have `kind`, `duration`, `codec`, `motion` (videos); the `ocr` and `frames` tables.
+ * 3: photos have `kind`, `duration`, `codec`, `motion` (videos); the `ocr` and `frames` tables. Later in 3, photos
+ *    gain `error_details` without a new number: an additive nullable column that a schema-3 Soutu from before it
+ *    reads past and writes around (LanceDB keeps a column that a merge does not name), so bumping the number would
+ *    have locked those versions out of the library for nothing. The JSON names the code it explains, so details
+ *    left behind by such a writer under a different code are ignored (`errorDetailsOf`).
  * A table with a higher number was written by a newer Soutu and is refused rather than misread.
  */
 export const STORE_SCHEMA_VERSION = 3;
@@ -62,6 +68,8 @@ export const photoSchema = new Schema([
   new Field('duration', new Float64(), true),
   new Field('codec', new Utf8(), true),
   new Field('motion', new Utf8(), true),
+  // Why a failed file failed, as facts (FailureDetails JSON with its code): nullable, added in place to older tables.
+  new Field('error_details', new Utf8(), true),
 ]);
 
 export const PHOTO_COLUMNS = photoSchema.fields.map((f) => f.name);
@@ -140,6 +148,7 @@ export function photosToArrow(rows: PhotoRecord[]): ArrowTable {
     duration: vectorFromArray(col('duration'), new Float64()),
     codec: vectorFromArray(col('codec'), new Utf8()),
     motion: vectorFromArray(col('motion'), new Utf8()),
+    error_details: vectorFromArray(rows.map(errorDetailsJson), new Utf8()),
   } as Record<string, ArrowVector>);
 }
 
@@ -171,7 +180,27 @@ export function rowToPhoto(r: Record<string, unknown>): PhotoRecord {
     duration: num(r.duration),
     codec: (r.codec as string | null) ?? null,
     motion: (r.motion as string | null) ?? null,
+    errorDetails: errorDetailsOf(r.error_details, r.error_code),
   };
+}
+
+/** The error_details cell of a row: its details with the code they explain, or null. */
+function errorDetailsJson(r: PhotoRecord): string | null {
+  if (r.status !== 'failed' || !r.errorDetails || r.errorCode === null) return null;
+  return JSON.stringify({ code: r.errorCode, ...r.errorDetails });
+}
+
+/** Details read back, kept only when they explain the row's present code and have the expected shape. */
+function errorDetailsOf(cell: unknown, code: unknown): FailureDetails | null {
+  if (typeof cell !== 'string' || cell === '' || typeof code !== 'string') return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(cell);
+  } catch {
+    return null;
+  }
+  if ((parsed as { code?: unknown } | null)?.code !== code) return null;
+  return failureDetailsOf(parsed) ?? null;
 }
 
 /**

@@ -15,7 +15,7 @@ function row(id: string, extra: Partial<PhotoRecord> = {}): PhotoRecord {
   return {
     id, path: `/photos/${id}.jpg`, root: '/photos', folder: '/photos', name: `${id}.jpg`, size: 1000 + id.length, mtime: 1_700_000_000_000,
     hash: `h-${id}`, width: 640, height: 480, format: 'jpeg', takenAt: null, camera: 'Cam 相机', lat: null, lon: null, thumb: `thumbs/${id}.webp`,
-    phash: '0123456789abcdef', status: 'ok', errorCode: null, error: null, indexedAt: 1_700_000_000_001, kind: 'photo', duration: null, codec: null, motion: null, ...extra,
+    phash: '0123456789abcdef', status: 'ok', errorCode: null, error: null, errorDetails: null, indexedAt: 1_700_000_000_001, kind: 'photo', duration: null, codec: null, motion: null, ...extra,
   };
 }
 
@@ -163,7 +163,7 @@ describe('LanceVectorStore schema', () => {
     ]);
     const conn = await lancedb.connect(db);
     const t = await conn.createEmptyTable('photos', old);
-    const { phash: _phash, takenAt, errorCode, indexedAt, kind: _kind, duration: _duration, codec: _codec, motion: _motion, ...same } = row('old');
+    const { phash: _phash, takenAt, errorCode, errorDetails: _details, indexedAt, kind: _kind, duration: _duration, codec: _codec, motion: _motion, ...same } = row('old');
     await t.add([{ ...same, taken_at: takenAt, error_code: errorCode, indexed_at: indexedAt }]);
     t.close();
     conn.close();
@@ -173,6 +173,7 @@ describe('LanceVectorStore schema', () => {
     expect(store.repairs[0].message).toContain('phash');
     // Schema 3's video columns arrive the same way: the old rows read as photos.
     expect(store.repairs[0].message).toContain('kind');
+    expect(store.repairs[0].message).toContain('error_details');
     expect(await store.allPhotos()).toEqual([row('old', { phash: null })]);
     await store.upsertPhotos([row('new'), row('old')]);
     expect((await store.allPhotos()).sort((a, b) => a.id.localeCompare(b.id))).toEqual([row('new'), row('old')]);
@@ -185,6 +186,31 @@ describe('LanceVectorStore schema', () => {
     check.close();
     const again = await LanceVectorStore.open(db);
     expect(again.repairs).toEqual([]);
+    await again.close();
+  });
+
+  it('keeps a failure\'s details, drops them when the code they explain was overwritten, and leaves ok rows without', async () => {
+    const db = path.join(base, 'details', 'db');
+    const store = await LanceVectorStore.open(db);
+    const big = row('big', { status: 'failed', errorCode: 'too-large', error: 'Refused.', errorDetails: { format: 'jpeg', width: 60000, height: 60000, limit: 1 << 30 } });
+    await store.upsertPhotos([big, row('fine', { errorDetails: { format: 'png' } })]);
+    await store.close();
+
+    // A schema-3 Soutu from before the column rewrites the row under another code: its merge leaves the cell as it was.
+    const conn = await lancedb.connect(db);
+    const t = await conn.openTable('photos');
+    await t.update({ where: "id = 'big'", values: { error_code: 'unreadable' } });
+    const cells = await t.query().select(['id', 'error_details']).toArray();
+    expect(JSON.parse(String(cells.find((c) => c.id === 'big')!.error_details))).toMatchObject({ code: 'too-large', width: 60000 });
+    expect(cells.find((c) => c.id === 'fine')!.error_details, 'ok rows keep no details').toBeNull();
+    t.close();
+    conn.close();
+
+    const again = await LanceVectorStore.open(db);
+    const byId = new Map((await again.allPhotos()).map((p) => [p.id, p]));
+    expect(byId.get('big')!.errorDetails, 'details of another code are not shown under this one').toBeNull();
+    await again.upsertPhotos([big]);
+    expect((await again.allPhotos()).find((p) => p.id === 'big')!.errorDetails).toEqual({ format: 'jpeg', width: 60000, height: 60000, limit: 1 << 30 });
     await again.close();
   });
 

@@ -1,5 +1,6 @@
 // The persistence contract of the engine: photo rows (one per file, ok or failed) and one vector table per model.
 // LanceVectorStore implements it; tests and the index pipeline only see these types.
+import type { FailureDetails } from '../../../shared/types.js';
 
 export interface PhotoRecord {
   id: string;
@@ -23,6 +24,8 @@ export interface PhotoRecord {
   status: 'ok' | 'failed';
   errorCode: string | null;
   error: string | null;
+  /** The facts behind errorCode (format, declared size, errno…); null for ok rows and failures that have none. */
+  errorDetails: FailureDetails | null;
   indexedAt: number;
   /** 'video': searched through its frames (FrameRecord); absent in tables written before videos (photo). */
   kind: 'photo' | 'video';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyProbeError, scanTopLevelBoxes, type VideoClues } from './video-errors.js';
+import { failureMessage } from '../../../shared/failure-messages.js';
+import { classifyProbeError, scanTopLevelBoxes, timeoutFailure, videoFileSystemFailure, type VideoClues } from './video-errors.js';
 
 function box(type: string, size: number, declared = size): Buffer {
   const b = Buffer.alloc(size);
@@ -40,5 +41,18 @@ describe('classifyProbeError', () => {
     expect(text).toMatchObject({ code: 'not-video', reason: 'Not a video: the file contains text.' });
     expect(classifyProbeError('Invalid data found when processing input', clues({ sniffed: null, head: Buffer.from([0, 1, 2, 3, 0xff, 0]) }), 1 << 30).code).toBe('not-video');
     expect(classifyProbeError('Cannot allocate memory', clues({}), 1 << 30).code).toBe('too-large');
+  });
+  it('keeps the facts behind the code: a video, its container, the bound it hit, the system error', () => {
+    const cut = classifyProbeError('moov atom not found', clues({ sniffed: 'mov', moovMissing: true, boxRunsPastEnd: true }), 1 << 30);
+    expect(cut.details).toEqual({ media: 'video', format: 'mov' });
+    expect(failureMessage(cut.code, cut.details, 'zh-CN')).toMatch(/^这个 QuickTime 文件的视频数据还没结束/);
+    const memory = classifyProbeError('Cannot allocate memory', clues({}), 512 * 2 ** 20);
+    expect(memory.details).toEqual({ media: 'video', bytes: 512 * 2 ** 20 });
+    expect(failureMessage(memory.code, memory.details, 'zh-CN')).toBe('已放弃：读取视频所需的内存超过允许的 512 MB。');
+    const slow = timeoutFailure('reading the video', 30_000);
+    expect(slow.details).toEqual({ media: 'video', ms: 30_000 });
+    expect(failureMessage(slow.code, slow.details, 'zh-CN')).toContain('30 秒');
+    const denied = videoFileSystemFailure(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+    expect(denied.details).toEqual({ media: 'video', errno: 'EACCES' });
   });
 });

@@ -1,5 +1,8 @@
 // Turns what went wrong with a video (the file itself, what ffprobe/ffmpeg said, a bound that was hit) into a typed
 // failure with one plain sentence for people and the tool's own words for logs, as decode/errors.ts does for photos.
+import type { FailureDetails } from '../../../shared/types.js';
+import { withoutEmpty } from '../decode/errors.js';
+import { errnoOf } from '../fs/safe-open.js';
 import { looksLikeText } from '../decode/sniff.js';
 import type { SniffedVideo } from './video-sniff.js';
 
@@ -13,7 +16,9 @@ export type VideoErrorCode =
   | 'timeout'
   | 'too-large'
   /** The bundled ffmpeg/ffprobe is missing or cannot run on this machine: not the file's fault. */
-  | 'unavailable';
+  | 'unavailable'
+  /** A FIFO, socket or device named like a video (never opened: reading one can wait forever). */
+  | 'not-a-file';
 
 export interface VideoFailure {
   code: VideoErrorCode;
@@ -21,13 +26,18 @@ export interface VideoFailure {
   reason: string;
   /** ffmpeg's or the system's own words, when there are any. */
   detail?: string;
+  /** The facts behind the code (always media 'video'; the container, the bound hit, errno…), for any language. */
+  details?: FailureDetails;
 }
 
 export type VideoResult<T> = { ok: true; value: T } | { ok: false; error: VideoFailure };
 
-export function videoFailure(code: VideoErrorCode, reason: string, detail?: unknown): VideoFailure {
+export function videoFailure(code: VideoErrorCode, reason: string, detail?: unknown, details?: FailureDetails): VideoFailure {
   const d = detailOf(detail);
-  return d ? { code, reason, detail: d } : { code, reason };
+  const out: VideoFailure = d ? { code, reason, detail: d } : { code, reason };
+  const facts = withoutEmpty({ media: 'video', ...details });
+  if (facts) out.details = facts;
+  return out;
 }
 
 function detailOf(e: unknown): string | undefined {
@@ -49,7 +59,7 @@ export function videoFileSystemFailure(e: unknown): VideoFailure {
     : code === 'EBUSY' || code === 'ETXTBSY' ? 'The file is in use by another program and cannot be read.'
     : code === 'EIO' ? 'The file cannot be read: the disk reported an input/output error.'
     : 'The file cannot be read.';
-  return videoFailure('unreadable', reason, e);
+  return videoFailure('unreadable', reason, e, { errno: errnoOf(e) });
 }
 
 export function seconds(ms: number): string {
@@ -57,11 +67,11 @@ export function seconds(ms: number): string {
 }
 
 export function timeoutFailure(what: string, ms: number, detail?: unknown): VideoFailure {
-  return videoFailure('timeout', `Gave up: ${what} took longer than ${seconds(ms)} and was stopped.`, detail);
+  return videoFailure('timeout', `Gave up: ${what} took longer than ${seconds(ms)} and was stopped.`, detail, { ms });
 }
 
 export function memoryFailure(what: string, bytes: number, detail?: unknown): VideoFailure {
-  return videoFailure('too-large', `Gave up: ${what} needed more than the ${Math.round(bytes / 2 ** 20)} MB of memory allowed.`, detail);
+  return videoFailure('too-large', `Gave up: ${what} needed more than the ${Math.round(bytes / 2 ** 20)} MB of memory allowed.`, detail, bytes > 0 ? { bytes } : undefined);
 }
 
 const CONTAINER_NAMES: Record<SniffedVideo, string> = {
@@ -87,22 +97,23 @@ const RE_NOMEM = /cannot allocate memory|out of memory|ENOMEM|failed to allocate
  */
 export function classifyProbeError(stderr: string, clues: VideoClues, memoryBytes: number): VideoFailure {
   const name = clues.sniffed ? CONTAINER_NAMES[clues.sniffed] : null;
+  const facts: FailureDetails = { format: clues.sniffed ?? undefined };
   if (RE_NOMEM.test(stderr)) return memoryFailure('reading the video', memoryBytes, stderr);
   if (clues.moovMissing || /moov atom not found/i.test(stderr)) {
     if (clues.boxRunsPastEnd) {
-      return videoFailure('truncated', 'The video is truncated: the file ends before its data does, and the index a recorder writes last (moov) is missing.', stderr);
+      return videoFailure('truncated', 'The video is truncated: the file ends before its data does, and the index a recorder writes last (moov) is missing.', stderr, facts);
     }
-    return videoFailure('corrupt', `The ${name ?? 'MP4'} file has no index (moov atom): the recording was probably interrupted before it was finished.`, stderr);
+    return videoFailure('corrupt', `The ${name ?? 'MP4'} file has no index (moov atom): the recording was probably interrupted before it was finished.`, stderr, facts);
   }
-  if (clues.boxRunsPastEnd) return videoFailure('truncated', 'The video is truncated: the file ends before its data does.', stderr);
+  if (clues.boxRunsPastEnd) return videoFailure('truncated', 'The video is truncated: the file ends before its data does.', stderr, facts);
   if (/invalid data found when processing input|could not find codec parameters|unknown format|end of file/i.test(stderr) && !clues.sniffed) {
-    if (looksLikeText(clues.head)) return videoFailure('not-video', 'Not a video: the file contains text.', stderr);
-    return videoFailure('not-video', 'Not a video: the content is not a recognised video format.', stderr);
+    if (looksLikeText(clues.head)) return videoFailure('not-video', 'Not a video: the file contains text.', stderr, facts);
+    return videoFailure('not-video', 'Not a video: the content is not a recognised video format.', stderr, facts);
   }
   if (/truncat|end of file|unexpected end|premature/i.test(stderr)) {
-    return videoFailure('truncated', 'The video is truncated: the file ends before its data does.', stderr);
+    return videoFailure('truncated', 'The video is truncated: the file ends before its data does.', stderr, facts);
   }
-  return videoFailure('corrupt', `The ${name ?? 'video'} file is damaged: its header could not be read.`, stderr);
+  return videoFailure('corrupt', `The ${name ?? 'video'} file is damaged: its header could not be read.`, stderr, facts);
 }
 
 /** Reads the top-level ISO-BMFF box list: a box that runs past the end of the file, and whether moov is there. */

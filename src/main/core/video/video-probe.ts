@@ -2,6 +2,7 @@
 // bundled ffprobe under a time and memory bound; a file that cannot be used becomes a VideoFailure, never an exception.
 import { open, stat } from 'node:fs/promises';
 import { looksLikeText, sniffImageFormat } from '../decode/sniff.js';
+import { describeKind, fileKindDetail, kindOf } from '../fs/safe-open.js';
 import { ffmpegBinaries, FfmpegUnavailableError, type FfmpegBinaries } from './ffmpeg-binaries.js';
 import { DEFAULT_MEMORY_BYTES, runMedia } from './media-process.js';
 import {
@@ -95,8 +96,8 @@ async function readClues(file: string): Promise<VideoClues | VideoFailure> {
   } catch (e) {
     return videoFileSystemFailure(e);
   }
-  if (st.isDirectory()) return videoFailure('unreadable', 'This is a folder, not a file.');
-  if (!st.isFile()) return videoFailure('unreadable', 'This is not a regular file.');
+  if (st.isDirectory()) return videoFailure('unreadable', 'This is a folder, not a file.', undefined, { errno: 'EISDIR' });
+  if (!st.isFile()) return videoFailure('not-a-file', `This is ${describeKind(kindOf(st))}, not a video file.`, undefined, { fileKind: fileKindDetail(kindOf(st)) });
   if (st.size === 0) return videoFailure('empty', 'The file is empty (0 bytes).');
   let fh;
   try {
@@ -233,7 +234,7 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
   // Cheap verdicts from the bytes alone, before starting a process.
   if (!clues.sniffed) {
     const image = sniffImageFormat(clues.head.subarray(0, 64));
-    if (image) return { ok: false, error: videoFailure('not-video', `Not a video: this is a still image (${image.toUpperCase()}).`) };
+    if (image) return { ok: false, error: videoFailure('not-video', `Not a video: this is a still image (${image.toUpperCase()}).`, undefined, { format: image }) };
     if (looksLikeText(clues.head)) return { ok: false, error: videoFailure('not-video', 'Not a video: the file contains text.') };
   }
   if (clues.moovMissing) return { ok: false, error: classifyProbeError('', clues, memoryBytes) };
@@ -274,16 +275,16 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
   const codec = video.codec_name ?? '';
   const tagName = (video.codec_tag_string ?? '').replace(/[^\x20-\x7e]/g, '?');
   if (!codec || codec === 'none') {
-    return { ok: false, error: videoFailure('unsupported', `This video uses a codec that the bundled ffmpeg does not know${tagName && tagName !== '[0][0][0][0]' ? ` (${tagName})` : ''}.`) };
+    return { ok: false, error: videoFailure('unsupported', `This video uses a codec that the bundled ffmpeg does not know${tagName && tagName !== '[0][0][0][0]' ? ` (${tagName})` : ''}.`, undefined, { format: clues.sniffed ?? undefined }) };
   }
   const decoders = await ffmpegDecoders(bins.ffmpeg);
   if (decoders && !decoders.has(codec)) {
-    return { ok: false, error: videoFailure('unsupported', `This video is coded as ${codec}, which the bundled ffmpeg cannot decode.`) };
+    return { ok: false, error: videoFailure('unsupported', `This video is coded as ${codec}, which the bundled ffmpeg cannot decode.`, undefined, { format: codec }) };
   }
   const codedWidth = video.width ?? 0;
   const codedHeight = video.height ?? 0;
   if (!(codedWidth > 0 && codedHeight > 0)) {
-    return { ok: false, error: videoFailure('corrupt', 'The video is damaged: its picture size could not be read.', r.stderr) };
+    return { ok: false, error: videoFailure('corrupt', 'The video is damaged: its picture size could not be read.', r.stderr, { format: clues.sniffed ?? undefined }) };
   }
 
   let durationS = num(format.duration);
@@ -297,7 +298,7 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
     durationSource = 'packets';
   }
   if (durationS === null || durationS <= 0) {
-    return { ok: false, error: videoFailure('corrupt', 'The video is damaged: it has no frames that can be read.', r.stderr) };
+    return { ok: false, error: videoFailure('corrupt', 'The video is damaged: it has no frames that can be read.', r.stderr, { format: clues.sniffed ?? undefined }) };
   }
 
   const sar = ratio(video.sample_aspect_ratio);
