@@ -49,7 +49,6 @@ function fakeLibrary(dir: string, root: string) {
       return status();
     }),
     close: vi.fn(async () => {}),
-    isInsideRoots: vi.fn(() => true),
     albums: vi.fn(async () => [{ tag: 'cat' }]),
     trashPhotos: vi.fn(async (ids: string[], trash: (file: string) => Promise<void>) => {
       for (const id of ids) await trash(id === ID ? photo.path : path.join(root, '..', 'elsewhere.jpg'));

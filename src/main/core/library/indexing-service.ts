@@ -88,6 +88,9 @@ export class IndexingService {
       opts.onProgress?.(p);
     });
 
+    // What was read from photos before loads while the folders are walked (the text stage starts from it).
+    if (opts.ocr !== false && deps.ocr.enabled()) void deps.ocr.load().catch(() => {});
+
     // 1. Walk the roots and compare with the catalog.
     const plan = await planRun(roots, { dir: deps.dir, catalog: deps.catalog, haveVector, progress, signal: opts.signal, videos: opts.video });
     // 2. Moves and renames keep their vectors; vanished files leave the index.
@@ -137,7 +140,8 @@ export class IndexingService {
       await this.finishRoots(roots.map((r) => r.path), cancelled);
       if (deps.models.switching && !cancelled) await this.completeSwitch(vectors);
     }
-    await this.afterRun(target, vectors, cancelled, opts.signal);
+    const changed = todo.length > 0 || movedIds.size > 0 || plan.gone.length > 0;
+    await this.afterRun(target, vectors, cancelled, changed, opts.signal);
     const ocr = !cancelled && opts.ocr !== false && deps.ocr.enabled() ? await this.readText(progress, opts.signal) : undefined;
     cancelled = cancelled || opts.signal?.aborted === true;
     progress.p.phase = cancelled ? 'cancelled' : 'done';
@@ -263,36 +267,41 @@ export class IndexingService {
     if (complete) await this.deps.models.complete();
   }
 
-  private async afterRun(target: ModelMeta, vectors: ModelVectors, cancelled: boolean, signal?: AbortSignal): Promise<void> {
+  private async afterRun(target: ModelMeta, vectors: ModelVectors, cancelled: boolean, changed: boolean, signal?: AbortSignal): Promise<void> {
     const { deps } = this;
-    await this.sweepOrphans(target, vectors);
+    if (await this.sweepOrphans(target, vectors)) changed = true;
     const serving = target.key === deps.models.active?.key;
     if (!cancelled) {
       await rehashOutdated({ dir: deps.dir, meta: deps.meta, catalog: deps.catalog, store: deps.store, openedAt: deps.openedAt }, signal).catch((err: unknown) =>
         deps.warn(`Could not update duplicate hashes: ${(err as Error).message}`),
       );
-      if (serving) await deps.tags.ensure().catch((err: unknown) => deps.warn(`Could not tag photos: ${(err as Error).message}`));
+      if (serving) await deps.tags.afterRun(changed).catch((err: unknown) => deps.warn(`Could not tag photos: ${(err as Error).message}`));
     }
     await deps.store.optimize().catch((err: unknown) => deps.warn(`Could not compact the database: ${(err as Error).message}`));
     if (!cancelled && serving) deps.index.snapshot(true);
   }
 
-  /** Vectors (and video frames) whose photo or video row never landed (killed between the commits) are dropped. */
-  private async sweepOrphans(target: ModelMeta, vectors: ModelVectors): Promise<void> {
+  /**
+   * Vectors (and video frames) whose photo or video row never landed (killed between the commits) are dropped;
+   * true when there were any.
+   */
+  private async sweepOrphans(target: ModelMeta, vectors: ModelVectors): Promise<boolean> {
     const { index, catalog, frames, store } = this.deps;
     const strayVideos = [...frames.videos()].filter((v) => !catalog.isOk(v) || catalog.get(v)?.kind !== 'video');
     if (strayVideos.length > 0) {
       await (await store.frames()).deleteVideos(strayVideos);
       frames.removeVideos(strayVideos);
     }
+    const swept = strayVideos.length > 0;
     const loaded = target.key === this.deps.models.active?.key ? index.loaded : null;
     const ids = loaded ? [...loaded.idSet()] : await vectors.ids();
     // A frame's vector belongs to its video, and to a frame the catalog still has.
     const orphans = ids.filter((id) => !catalog.isOk(ownerOf(id)) || (isFrameId(id) && !frames.get(id)));
-    if (orphans.length === 0) return;
+    if (orphans.length === 0) return swept;
     await index.tableChange(async () => {
       await vectors.delete(orphans);
       index.delete(orphans);
     });
+    return true;
   }
 }

@@ -19,7 +19,6 @@ import { IndexSnapshots } from './index-snapshots.js';
 import type { IndexOptions } from './indexing-service.js';
 import { acquireLock, type LibraryLock } from './library-lock.js';
 import { MetadataStore } from './metadata-store.js';
-import { isInside } from './photo-catalog.js';
 import { checkRoot } from './root-policy.js';
 import type { SmartAlbumDef } from './smart-album-service.js';
 import type { SmartAlbum } from './user-data.js';
@@ -27,8 +26,8 @@ import type { WatchOptions } from './watch-service.js';
 
 export type { IndexOptions } from './indexing-service.js';
 export type { WatchOptions } from './watch-service.js';
-
 export type { LibraryEvents, LibraryOptions, LibraryServices } from './compose-services.js';
+export { readLibraryMetaFile } from './library-meta.js';
 
 export class Library extends EventEmitter<LibraryEvents> {
   private closing = false;
@@ -178,12 +177,6 @@ export class Library extends EventEmitter<LibraryEvents> {
     return this.services.catalog.get(id)?.thumb ? path.join(this.dir, thumbRelPath(id)) : null;
   }
 
-  /** True when `file` lies inside one of the library's roots (lexically, after resolving `.` and `..`). */
-  isInsideRoots(file: string): boolean {
-    const abs = path.resolve(file);
-    return this.roots().some((r) => isInside(abs, r));
-  }
-
   ensureTags(): Promise<number> {
     return this.services.tags.ensure();
   }
@@ -299,5 +292,3 @@ export class Library extends EventEmitter<LibraryEvents> {
     await this.lock?.release();
   }
 }
-
-export { readLibraryMetaFile } from './library-meta.js';

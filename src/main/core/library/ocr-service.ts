@@ -137,8 +137,9 @@ export class OcrService {
    */
   async run(opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<OcrRunStats> {
     const stats: OcrRunStats = { read: 0, withText: 0, failed: 0, skippedByGate: 0, gate: { format: 0, tag: 0, detector: 0 } };
-    await this.beforeRun();
     const todo = await this.pending();
+    // The gate's tags are made ready only when there is something to read.
+    if (todo.length > 0) await this.beforeRun();
     const table = await this.deps.store.ocr();
     let batch: OcrRow[] = [];
     const commit = async () => {

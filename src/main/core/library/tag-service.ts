@@ -99,6 +99,17 @@ export class TagService {
   }
 
   /** Tags every ok photo of the serving model that has none yet; a new vocabulary retags everything. */
+  /**
+   * After an index run: tags the photos it added, or everything when the tags are not the current model's and
+   * vocabulary's. A run that changed nothing leaves current tags alone (no need to load them all to find none
+   * missing); albums and the text gate call ensure() themselves when they need the tags.
+   */
+  async afterRun(changed: boolean): Promise<number> {
+    const model = this.deps.models.active;
+    if (!changed && model && this.deps.meta.current.settings.tagsVersion === `${model.key}:${(await this.vocabulary()).hash}`) return 0;
+    return this.ensure();
+  }
+
   async ensure(): Promise<number> {
     const { models, store, meta, index, catalog } = this.deps;
     const model = models.active;

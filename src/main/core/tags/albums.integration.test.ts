@@ -3,7 +3,7 @@
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Library } from '../library/library.js';
 import { SHARED_FIXTURES, writeColourImages } from '../testing/fixtures.js';
 import { tempDir } from '../testing/temp.js';
@@ -87,6 +87,28 @@ describe('albums from a custom colour vocabulary', () => {
       expect(paths).toContain(colours.green);
       expect(paths).not.toContain(red2.path);
       expect(paths).toContain(colours.red);
+    } finally {
+      await lib.close();
+    }
+  });
+
+  it('a run that changes nothing leaves current tags alone; the next new photo is tagged by its run', async () => {
+    const lib = await open(path.join(root, 'lib-albums'));
+    try {
+      const ensure = vi.spyOn(lib.internals.tags, 'ensure');
+      expect((await lib.index({ roots: [photos] })).indexed).toBe(0);
+      expect(ensure, 'no tags loaded to find none missing').not.toHaveBeenCalled();
+      // Albums load the tags when they are asked for.
+      expect((await lib.album('red')).map((h) => h.path)).toContain(colours.red);
+      expect(ensure).toHaveBeenCalled();
+      ensure.mockClear();
+      const extra = path.join(root, 'more');
+      await mkdir(extra, { recursive: true });
+      await sharp({ create: { width: 90, height: 90, channels: 3, background: { r: 230, g: 20, b: 20 } } }).png().toFile(path.join(extra, 'red3.png'));
+      expect((await lib.index({ roots: [extra] })).indexed).toBe(1);
+      expect(ensure).toHaveBeenCalledTimes(1);
+      expect((await lib.album('red')).map((h) => h.path)).toContain(path.join(extra, 'red3.png'));
+      await lib.removeRoot(extra);
     } finally {
       await lib.close();
     }
