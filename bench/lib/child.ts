@@ -9,7 +9,7 @@ import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { V8_FLAGS } from '../../src/shared/process-flags.js';
+import { PROCESS_ENV, V8_FLAGS } from '../../src/shared/process-flags.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BENCH_DIR = path.resolve(here, '..');
@@ -61,10 +61,10 @@ function bundledTask(name: string): Promise<string> {
 export async function runTask<R>(name: string, args: unknown, opts: RunOptions = {}): Promise<R> {
   const out = path.join(os.tmpdir(), `soutu-bench-${process.pid}-${name}-${Date.now()}.json`);
   const file = await bundledTask(name);
-  // With the V8 flags the product's own processes run with (src/shared/process-flags.ts).
+  // With the V8 flags and environment the product's own processes run with (src/shared/process-flags.ts).
   const child = spawn(process.execPath, [...V8_FLAGS, ...(opts.nodeArgs ?? []), file, JSON.stringify(args), out], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...opts.env },
+    env: { ...PROCESS_ENV, ...process.env, ...opts.env },
   });
   const lines: string[] = [];
   const collect = (buf: Buffer) => {

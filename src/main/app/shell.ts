@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type CallName, type Settings } from '../../shared/api.js';
 import { isKnownEvent, type MenuCommand } from '../../shared/contract.js';
-import { V8_FLAGS } from '../../shared/process-flags.js';
+import { PROCESS_ENV, V8_FLAGS } from '../../shared/process-flags.js';
 import { eventChannel } from '../../shared/ipc-channels.js';
 import type { MediaLocation } from '../service/contract-service.js';
 import { LIBRARY_METHODS } from '../service/library-rpc.js';
@@ -102,7 +102,7 @@ export interface Shell {
 export function startLibraryProcess(paths: ShellPaths, onEvent: (event: string, payload: unknown) => void): LibraryProcessHost {
   const host = new LibraryProcessHost({
     fork: () =>
-      utilityProcess.fork(libraryProcessPath, [], { serviceName: 'Soutu Library', stdio: 'inherit', execArgv: [...V8_FLAGS] }) as unknown as ChildLike,
+      utilityProcess.fork(libraryProcessPath, [], { serviceName: 'Soutu Library', stdio: 'inherit', execArgv: [...V8_FLAGS], env: { ...PROCESS_ENV, ...process.env } }) as unknown as ChildLike,
     init: { libraryDir: paths.libraryDir, modelsDir: paths.modelsDir, systemLanguage: app.getLocale() },
     onEvent,
     // The library process asks main to move photos to the trash (duplicates:trash); main re-checks each path.
