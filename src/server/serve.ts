@@ -170,12 +170,14 @@ function killSelf(signal: NodeJS.Signals): never {
  * library) within STOP_BOUND_MS, and ends the process. A second signal ends it at once.
  */
 export async function runServe(opts: ServeOptions): Promise<never> {
-  // The handlers come first: a signal that arrives while serve starts (or right after its banner) is a stop,
-  // carried out once it has started, never the default action that skips closing the library.
+  // The handlers come first: from the banner on, a signal is a stop that closes the library.
+  let started = false;
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     let first: NodeJS.Signals | null = null;
     const onSignal = (sig: NodeJS.Signals) => {
-      if (first) killSelf(sig);
+      // Before serve has started (a model downloading, the library opening) there is nothing to finish: what the
+      // library committed is on disk, and a lock left behind is taken over as stale.
+      if (first || !started) killSelf(sig);
       first = sig;
       process.stderr.write('\nsoutu: stopping… (again to stop at once)\n');
       resolve(sig);
@@ -184,6 +186,7 @@ export async function runServe(opts: ServeOptions): Promise<never> {
     process.on('SIGTERM', onSignal);
   });
   const running = await startServe(opts);
+  started = true;
   const signal = await signalled;
   let timer: NodeJS.Timeout | undefined;
   const stopped = await Promise.race([

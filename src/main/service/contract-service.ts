@@ -20,6 +20,8 @@ export interface OpenRequest {
   allowDownload: boolean;
   /** Open with this model (a catalog id or folder) instead of the one the library records. */
   model?: string;
+  /** At this precision (models:use before the library could open); else as the library records. */
+  precision?: PrecisionChoice;
 }
 
 export interface ContractServiceDeps {
@@ -207,7 +209,7 @@ export class ContractService {
         // shell's open reads it from the settings), fetching that one.
         const { id, precision } = args as { id: string; precision?: PrecisionChoice };
         if (precision) await this.deps.settings.set({ precision });
-        const lib = await this.ensureOpen(true, id);
+        const lib = await this.ensureOpen(true, id, precision);
         if (this.openedWith !== id) break; // another open won the race: switch from its model
         const status = await lib.status();
         if (status.pendingModel) this.runner!.start();
@@ -237,7 +239,7 @@ export class ContractService {
   }
 
   /** Throws the engine's SoutuError as it is (the caller maps it), so its code can still be read here. */
-  private async ensureOpen(allowDownload: boolean, model?: string): Promise<Library> {
+  private async ensureOpen(allowDownload: boolean, model?: string, precision?: PrecisionChoice): Promise<Library> {
     if (this.closed) throw new ApiError('busy', 'Soutu is closing.');
     if (this.lib) return this.lib;
     if (this.opening && !model && this.openingWithDownload && !allowDownload) {
@@ -249,7 +251,7 @@ export class ContractService {
     if (this.lib) return this.lib;
     this.openingWithDownload = allowDownload;
     const attempt = (async () => {
-      const lib = await this.deps.openLibrary({ allowDownload, model });
+      const lib = await this.deps.openLibrary({ allowDownload, model, precision });
       if (this.closed) {
         await lib.close();
         throw new ApiError('busy', 'Soutu is closing.');
@@ -274,6 +276,7 @@ export class ContractService {
 
   private attach(lib: Library, openedWith: string | null): void {
     const { emit } = this.deps;
+    void this.syncPrecision(lib);
     // 'changed' comes in bursts (several per index run, one per watcher batch): one status per burst.
     let changedTimer: ReturnType<typeof setTimeout> | null = null;
     const onChanged = () => {
@@ -377,6 +380,20 @@ export class ContractService {
 
   async language(): Promise<string> {
     return (await this.deps.settings.get()).language ?? this.deps.systemLanguage ?? 'en';
+  }
+
+  /**
+   * Settings show the precision the library is at: once no switch is pending, a choice that differs (the CLI
+   * re-embedded it, or a switch never started) follows the library's vectors.
+   */
+  private async syncPrecision(lib: Library): Promise<void> {
+    try {
+      const [status, saved] = await Promise.all([lib.status(), this.deps.settings.get()]);
+      const actual = status.model?.vision === 'q8' ? 'compact' : 'quality';
+      if (status.model && !status.pendingModel && saved.precision && saved.precision !== actual) await this.deps.settings.set({ precision: actual });
+    } catch (err) {
+      this.log(`precision setting: ${toApiError(err).message}`);
+    }
   }
 
   /** models:download: fetches a catalog model in the background; false when it is there or already coming. */

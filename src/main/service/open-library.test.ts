@@ -77,6 +77,16 @@ describe('openLibrary', () => {
     expect(models.ensure).toHaveBeenLastCalledWith('/models/clip', expect.objectContaining({ precision: 'quality' }));
   });
 
+  it('a precision in Settings never switches an existing library: it opens as recorded (only an asked precision switches)', async () => {
+    const models = fakeModels();
+    await recordModel('full');
+    await openLibrary({ libraryDir: dir, models: models as unknown as ModelService, settings: { precision: 'compact' }, allowDownload: true });
+    expect(models.ensure).toHaveBeenCalledWith('/models/clip', expect.objectContaining({ precision: 'quality' }));
+    expect((vi.mocked(Library.open).mock.calls[0][1] ?? {}).precision).toBeUndefined();
+    await openLibrary({ libraryDir: dir, models: models as unknown as ModelService, settings: { precision: 'quality' }, precision: 'compact', allowDownload: true });
+    expect(vi.mocked(Library.open).mock.calls[1][1]).toEqual(expect.objectContaining({ precision: 'compact' }));
+  });
+
   it('a new library with nothing chosen leaves the precision to the engine (full precision)', async () => {
     const models = fakeModels();
     await openLibrary({ libraryDir: dir, models: models as unknown as ModelService, allowDownload: false });

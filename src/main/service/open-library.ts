@@ -16,8 +16,9 @@ export interface OpenLibraryOptions {
   device?: LibraryOptions['device'];
   threads?: number;
   /**
-   * The precision asked for (CLI --precision, or the one chosen in Settings). Left out, the library opens at the
-   * precision its vectors were made with; asked for and different, it becomes a switch (re-embed at the next run).
+   * The precision asked for (CLI --precision, or models:use before the library could open). Left out, the library
+   * opens at the precision its vectors were made with (a new library: the one in Settings, else quality); asked for
+   * and different, it becomes a switch (re-embed at the next run).
    */
   precision?: PrecisionSetting;
   /** Fetch a missing catalog model; otherwise a missing one is SoutuError('model-missing'). */
@@ -40,7 +41,10 @@ function filesPrecision(meta: LibraryMeta | null, spec: string, asked: Precision
 export async function openLibrary(o: OpenLibraryOptions): Promise<Library> {
   const meta = await readLibraryMetaFile(o.libraryDir).catch(() => null);
   const { spec, fallbackId } = o.models.specFor(meta, { model: o.model, defaultModel: o.defaultModel });
-  const precision = o.precision ?? o.settings?.precision;
+  // The precision in Settings is what a new library starts with; an existing one keeps the precision its vectors
+  // were made with unless one is asked for here (a switch re-embeds every photo, so it is never made by reading a
+  // setting: models:use and --precision ask for it).
+  const precision = o.precision ?? (meta?.model || meta?.pendingModel ? undefined : o.settings?.precision);
   await o.models.ensure(spec, {
     allowDownload: o.allowDownload,
     fallbackId,

@@ -76,6 +76,7 @@ export function serveLibraryProcess(port: PortLike, init: LibraryProcessInit, o:
         models,
         settings: s,
         model: req.model,
+        precision: req.precision,
         defaultModel: models.defaultFor(s.language ?? init.systemLanguage),
         allowDownload: req.allowDownload,
         onWarning: (m) => emit('app:warning', { message: m }),

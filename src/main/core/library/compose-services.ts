@@ -123,6 +123,8 @@ export async function composeServices(dir: string, opts: LibraryOptions, meta: M
     addRoot: hooks.addRoot, progress: hooks.progress, changed: hooks.changed, warn,
   });
   const refreshGate = async () => {
+    // Photos a cancelled or failed tagging left out get their tags first (a run that changed nothing skips tagging).
+    await tags.ensure().catch((err: unknown) => warn(`Could not tag photos: ${(err as Error).message}`));
     textBearing = await tags.textBearing().catch(() => () => false);
   };
   ocr.beforeRun = refreshGate;

@@ -119,6 +119,20 @@ describe('text inside photos', () => {
       expect((await lib.index()).ocr).toBeUndefined();
       expect((await lib.status()).ocr).toMatchObject({ done: 0, enabled: false });
       await lib.setOcrEnabled(true);
+      // Turned off while the stage reads: it stops there, keeping what it read.
+      let turnedOff: Promise<void> | null = null;
+      const stopped = await lib.index({
+        onProgress: (p) => {
+          if (p.phase === 'reading-text' && (p.ocrDone ?? 0) >= 1) turnedOff ??= lib.setOcrEnabled(false);
+        },
+      });
+      await turnedOff;
+      const mid = (await lib.status()).ocr!;
+      expect(stopped.ocr!.read + stopped.ocr!.skippedByGate, 'stopped before the last photo').toBeLessThan(TEXT.length + NEGATIVE.length);
+      expect(mid).toMatchObject({ enabled: false });
+      expect(mid.done).toBeGreaterThanOrEqual(1);
+      expect(mid.pending).toBeGreaterThan(0);
+      await lib.setOcrEnabled(true);
       const filled = await lib.index();
       expect(filled.ocr!.read).toBeGreaterThan(0);
       expect((await lib.status()).ocr).toMatchObject({ pending: 0, enabled: true });

@@ -152,7 +152,8 @@ export class OcrService {
     opts.onProgress?.(0, todo.length);
     let done = 0;
     for (const p of todo) {
-      if (opts.signal?.aborted) break;
+      // Turned off in Settings while reading: the stage stops here (what was read stays; turned back on, it goes on).
+      if (opts.signal?.aborted || !this.enabled()) break;
       const row = await withDeadline(this.readPhoto(p, stats), OCR_DEADLINE_MS, `Reading the text of ${p.path}`, opts.signal).catch((err: unknown) =>
         opts.signal?.aborted ? null : this.failedRow(p, err),
       );
