@@ -105,10 +105,14 @@ describe('albums from a custom colour vocabulary', () => {
       const extra = path.join(root, 'more');
       await mkdir(extra, { recursive: true });
       await sharp({ create: { width: 90, height: 90, channels: 3, background: { r: 230, g: 20, b: 20 } } }).png().toFile(path.join(extra, 'red3.png'));
-      expect((await lib.index({ roots: [extra] })).indexed).toBe(1);
-      expect(ensure).toHaveBeenCalledTimes(1);
-      expect((await lib.album('red')).map((h) => h.path)).toContain(path.join(extra, 'red3.png'));
-      await lib.removeRoot(extra);
+      try {
+        expect((await lib.index({ roots: [extra] })).indexed).toBe(1);
+        // By the run itself (and by the text gate, which reads the new picture's tags).
+        expect(ensure).toHaveBeenCalled();
+        expect((await lib.album('red')).map((h) => h.path)).toContain(path.join(extra, 'red3.png'));
+      } finally {
+        await lib.removeRoot(extra);
+      }
     } finally {
       await lib.close();
     }
