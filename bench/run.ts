@@ -210,6 +210,9 @@ async function main(): Promise<void> {
 
   // ---- report ---------------------------------------------------------------------------------------------
   const v = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? null : x);
+  /** The named numbers of a task's result, each as v() reports it (null when the task did not run or say it). */
+  const pick = <K extends string>(o: Record<string, unknown> | null | undefined, keys: readonly K[]) =>
+    Object.fromEntries(keys.map((k) => [k, v(o?.[k] as number | undefined)])) as Record<K, number | null>;
   const limit = stages ? 1 / (1 / stages.decode_ips + 1 / stages.embed_ips) : null;
   const result = {
     index: {
@@ -237,22 +240,10 @@ async function main(): Promise<void> {
     rescan: { unchanged_100k_s: v(rescan?.unchanged_s) },
     memory: { index_peak_rss_mb: v(during?.index_peak_rss_mb), idle_rss_mb: v(startup?.idle_rss_mb) },
     startup: { first_query_ms: v(startup?.first_query_ms) },
-    ocr: {
-      images_per_s: v(ocr?.images_per_s as number | undefined),
-      overhead: v(ocr?.overhead as number | undefined),
-      overhead_cpu: v(ocr?.overhead_cpu as number | undefined),
-      gate_missed_share: v(ocr?.gate_missed_share as number | undefined),
-      query_p50_ms_100k: v(ocr?.query_p50_ms_100k as number | undefined),
-      query_p95_ms_100k: v(ocr?.query_p95_ms_100k as number | undefined),
-    },
+    ocr: pick(ocr, ['images_per_s', 'overhead', 'overhead_cpu', 'gate_missed_share', 'query_p50_ms_100k', 'query_p95_ms_100k']),
     video: {
-      realtime_factor_h264_1080p: v(video?.realtime_factor_h264_1080p as number | undefined),
-      realtime_factor_h264_360p: v(video?.realtime_factor_h264_360p as number | undefined),
-      realtime_factor_hevc_1080p: v(video?.realtime_factor_hevc_1080p as number | undefined),
-      realtime_factor_h264_1080p_with_embed: v(video?.realtime_factor_h264_1080p_with_embed as number | undefined),
-      frames_per_minute: v(video?.frames_per_minute as number | undefined),
-      photos_delay_ratio: v((video?.mix as Record<string, number> | undefined)?.photos_delay_ratio),
-      library_realtime_factor_h264_1080p: v((video?.mix as Record<string, number> | undefined)?.library_realtime_factor_h264_1080p),
+      ...pick(video, ['realtime_factor_h264_1080p', 'realtime_factor_h264_360p', 'realtime_factor_hevc_1080p', 'realtime_factor_h264_1080p_with_embed', 'frames_per_minute']),
+      ...pick(video?.mix as Record<string, unknown> | undefined, ['photos_delay_ratio', 'library_realtime_factor_h264_1080p']),
     },
     upload: { upload_peak_rss_mb: v(upload?.upload_peak_rss_mb), idle_after_mb: v(upload?.idle_after_mb) },
     models: Object.fromEntries(
@@ -261,7 +252,7 @@ async function main(): Promise<void> {
       ),
     ),
     // The same open with no index snapshot (after another process changed the library): reported, not judged.
-    startup_without_snapshot: { first_query_ms: v((raw.startup_without_snapshot as Record<string, number> | undefined)?.first_query_ms), idle_rss_mb: v((raw.startup_without_snapshot as Record<string, number> | undefined)?.idle_rss_mb) },
+    startup_without_snapshot: pick(raw.startup_without_snapshot as Record<string, unknown> | undefined, ['first_query_ms', 'idle_rss_mb']),
   };
   const get = (key: string): number | null => {
     const [a, b] = key.split('.');

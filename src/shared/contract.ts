@@ -99,3 +99,11 @@ export const MEDIA_SCHEME = 'soutu-media';
 /** What the desktop menu asks the UI to do, sent as the 'app:menu' event ({ command }). */
 export const MENU_COMMANDS = ['focus-search', 'open-folders', 'open-settings', 'find-similar', 'reveal', 'open'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
+
+/**
+ * The precision a serving model runs at (Settings' 'quality' or 'compact'), from its vision class
+ * (status.model.vision): 8-bit vision is compact.
+ */
+export function precisionOfModel(model: { vision?: 'q8' | 'full' } | null | undefined): 'quality' | 'compact' {
+  return model?.vision === 'q8' ? 'compact' : 'quality';
+}

@@ -5,7 +5,7 @@
 // progress events, and every queued folder is added and indexed as soon as the library opens.
 import path from 'node:path';
 import { ApiError, isCallName, parseArgs, type CallName, type EventName, type EventPayloads, type PrecisionChoice } from '../../shared/api.js';
-import { isDesktopCall, isPhotoId, MEDIA_KINDS } from '../../shared/contract.js';
+import { isDesktopCall, isPhotoId, MEDIA_KINDS, precisionOfModel } from '../../shared/contract.js';
 import type { IndexProgress, LibraryStatus, RootInfo, SearchHit, SearchOptions } from '../../shared/types.js';
 import { DEFAULT_TAG_MARGIN, errorCode, SoutuError, type Library, type LibraryMeta, type ModelService } from '../core/index.js';
 import { createCallHandlers, folderFromUser, requireFolder, type CallHandlers } from './call-handlers.js';
@@ -389,7 +389,7 @@ export class ContractService {
   private async syncPrecision(lib: Library): Promise<void> {
     try {
       const [status, saved] = await Promise.all([lib.status(), this.deps.settings.get()]);
-      const actual = status.model?.vision === 'q8' ? 'compact' : 'quality';
+      const actual = precisionOfModel(status.model);
       if (status.model && !status.pendingModel && saved.precision && saved.precision !== actual) await this.deps.settings.set({ precision: actual });
     } catch (err) {
       this.log(`precision setting: ${toApiError(err).message}`);

@@ -79,6 +79,11 @@ export class TagService {
     return { ...v, concepts, hash: `${v.hash}-${user.map((u) => u.id).join(',')}` };
   }
 
+  /** What the stored tags must have been made with to be current: the model's key and the vocabulary's hash. */
+  private async tagsVersion(modelKey: string): Promise<string> {
+    return `${modelKey}:${(await this.vocabulary()).hash}`;
+  }
+
   private tagger(): Promise<Tagger> {
     return (this.taggerP ??= (async () => {
       const embedder = this.deps.models.query;
@@ -106,7 +111,7 @@ export class TagService {
    */
   async afterRun(changed: boolean): Promise<number> {
     const model = this.deps.models.active;
-    if (!changed && model && this.deps.meta.current.settings.tagsVersion === `${model.key}:${(await this.vocabulary()).hash}`) return 0;
+    if (!changed && model && this.deps.meta.current.settings.tagsVersion === (await this.tagsVersion(model.key))) return 0;
     return this.ensure();
   }
 
@@ -117,7 +122,7 @@ export class TagService {
     await this.loadTags();
     const table = await store.tags(model.key);
     // The version needs only the vocabulary's hash; the concept vectors are built only when something needs tags.
-    const version = `${model.key}:${(await this.vocabulary()).hash}`;
+    const version = await this.tagsVersion(model.key);
     const stale = meta.current.settings.tagsVersion !== version;
     if (stale) {
       await table.clear();

@@ -84,6 +84,27 @@ export function contentRect(box: { width: number; height: number }, natural: { w
   return { left: (bw - width) / 2, top: (bh - height) / 2, width, height };
 }
 
+/**
+ * Follows where `img` draws its picture, relative to its positioned parent: `onRect` gets the rect now and again
+ * whenever the image loads or it or its parent changes size (null while it has no picture). Returns the stop.
+ */
+export function observeDrawnRect(img: HTMLImageElement, onRect: (rect: Rect | null) => void): () => void {
+  const measure = () => {
+    if (!img.naturalWidth) return onRect(null);
+    const r = contentRect({ width: img.clientWidth, height: img.clientHeight }, { width: img.naturalWidth, height: img.naturalHeight }, getComputedStyle(img).objectFit);
+    onRect({ left: img.offsetLeft + img.clientLeft + r.left, top: img.offsetTop + img.clientTop + r.top, width: r.width, height: r.height });
+  };
+  measure();
+  const ro = new ResizeObserver(measure);
+  ro.observe(img);
+  if (img.offsetParent) ro.observe(img.offsetParent);
+  img.addEventListener('load', measure);
+  return () => {
+    ro.disconnect();
+    img.removeEventListener('load', measure);
+  };
+}
+
 export interface SnippetPart {
   text: string;
   match: boolean;
