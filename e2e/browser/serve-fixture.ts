@@ -4,7 +4,7 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { test as base, type APIRequestContext } from '@playwright/test';
+import { test as base, type APIRequestContext, type PlaywrightWorkerArgs } from '@playwright/test';
 import { copyFixtures, REPO_ROOT, writeColourImages } from '../../src/main/core/testing/fixtures.js';
 import { makeTestModel } from '../../src/main/core/testing/test-models.js';
 import { Library } from '../../src/main/core/index.js';
@@ -63,6 +63,47 @@ async function waitForIndexRun(call: Served['call'], timeoutMs: number): Promise
   }
 }
 
+/**
+ * Serves the library `<tmp>/library` over `photos` with the toy model in `modelDir` (serve's own random token, as at
+ * every start), after adding and indexing `photos` unless `index` is false; hands `use` the Served, then stops serve
+ * and removes `tmp` (kept with SOUTU_E2E_KEEP=1). `label` names the server in the log.
+ */
+export async function serveFolder(
+  playwright: PlaywrightWorkerArgs['playwright'],
+  o: { tmp: string; photos: string; colours: string; modelDir: string; label: string; index: boolean; indexTimeoutMs: number },
+  use: (served: Served) => Promise<void>,
+): Promise<void> {
+  const running = await startServe({
+    library: path.join(o.tmp, 'library'),
+    model: o.modelDir,
+    modelsDir: path.join(o.tmp, 'models'),
+    port: 0,
+    staticDir: RENDERER,
+    allowDownload: false,
+    out: () => {},
+    log: (line) => process.stderr.write(`  [${o.label}] ${line}\n`),
+  });
+  const request = await playwright.request.newContext({ baseURL: running.server.url, extraHTTPHeaders: scriptHeaders(running.server.token) });
+  const call = async <T>(name: string, args: unknown = {}): Promise<T> => {
+    const r = await request.post(`api/call/${name}`, { data: args });
+    if (!r.ok()) throw new Error(`${name} answered ${r.status()}: ${(await r.text()).slice(0, 300)}`);
+    return (await r.json()) as T;
+  };
+  try {
+    if (o.index) {
+      await call('roots:add', { path: o.photos });
+      await call('index:start', { roots: [o.photos] });
+      await waitForIndexRun(call, o.indexTimeoutMs);
+    }
+    await use({ url: running.server.url, entryUrl: running.server.openUrl, photos: o.photos, colours: o.colours, call, request });
+  } finally {
+    await request.dispose().catch(() => {});
+    await running.stop().catch(() => {});
+    if (process.env.SOUTU_E2E_KEEP !== '1') await rm(o.tmp, { recursive: true, force: true }).catch(() => {});
+    else process.stderr.write(`e2e: kept ${o.tmp}\n`);
+  }
+}
+
 export const test = base.extend<object, ServeWorkerFixtures>({
   libraryState: ['indexed', { scope: 'worker', option: true }],
   libraryPrecision: [null, { scope: 'worker', option: true }],
@@ -87,35 +128,7 @@ export const test = base.extend<object, ServeWorkerFixtures>({
           await lib.close();
         }
       }
-      const running = await startServe({
-        library: path.join(tmp, 'library'),
-        model: modelDir,
-        modelsDir: path.join(tmp, 'models'),
-        port: 0,
-        staticDir: RENDERER,
-        allowDownload: false,
-        out: () => {},
-        log: (line) => process.stderr.write(`  [server] ${line}\n`),
-      });
-      const request = await playwright.request.newContext({ baseURL: running.server.url, extraHTTPHeaders: scriptHeaders(running.server.token) });
-      const call = async <T>(name: string, args: unknown = {}): Promise<T> => {
-        const r = await request.post(`api/call/${name}`, { data: args });
-        if (!r.ok()) throw new Error(`${name} answered ${r.status()}: ${(await r.text()).slice(0, 300)}`);
-        return (await r.json()) as T;
-      };
-      try {
-        if (libraryState === 'indexed') {
-          await call('roots:add', { path: photos });
-          await call('index:start', { roots: [photos] });
-          await waitForIndexRun(call, 120_000);
-        }
-        await use({ url: running.server.url, entryUrl: running.server.openUrl, photos, colours, call, request });
-      } finally {
-        await request.dispose().catch(() => {});
-        await running.stop().catch(() => {});
-        if (process.env.SOUTU_E2E_KEEP !== '1') await rm(tmp, { recursive: true, force: true }).catch(() => {});
-        else process.stderr.write(`e2e: kept ${tmp}\n`);
-      }
+      await serveFolder(playwright, { tmp, photos, colours, modelDir, label: 'server', index: libraryState === 'indexed', indexTimeoutMs: 120_000 }, use);
     },
     { scope: 'worker', timeout: 180_000 },
   ],

@@ -4,18 +4,17 @@
 // (mouse or keyboard, then Ctrl+C); indexing shows its text stage and Folders how much text has been read.
 //
 // This file builds its own library (the shared one holds no text photos) with its own worker-scoped `served`,
-// made the way e2e/browser/serve-fixture.ts makes its own: the same src/ imports, a token, serve in-process.
-import { randomBytes } from 'node:crypto';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+// served by serve-fixture.ts's serveFolder, as the shared one is.
+import { cp, mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { REPO_ROOT, writeColourImages } from '../../src/main/core/testing/fixtures.js';
 import { makeTestModel } from '../../src/main/core/testing/test-models.js';
-import { startServe } from '../../src/server/serve.js';
 import type { PhotoText, SearchHit } from '../../src/shared/types.js';
 import { checkAxe, expectFirst, foreignText, gotoPage, SCREENSHOTS, shot } from '../browser-helpers.js';
 import { expect, test as appTest, type Served } from './app-fixture.js';
+import { serveFolder } from './serve-fixture.js';
 
 const OCR_FIXTURES = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'ocr');
 /**
@@ -28,7 +27,6 @@ const FIRST = ['zh_paragraph_screenshot.png', 'zh_chat_bubble_screenshot.png', '
 const LATER = ['zh_product_info_graphic.jpg', 'zh_shop_banner.jpg', 'en_receipt_photo.jpg'];
 const TARGET = 'zh_paragraph_screenshot.png';
 const PHRASE = '手机号码';
-const RENDERER = path.join(REPO_ROOT, 'out', 'renderer');
 
 /** A second folder beside the library's, not in the library at first (LATER's photos). */
 const laterFolder = (served: Served) => path.join(path.dirname(served.photos), 'later');
@@ -50,38 +48,7 @@ const test = appTest.extend<object, { served: Served }>({
       await writeColourImages(colours);
       await copyOcr(FIRST, path.join(photos, 'text'));
       await copyOcr(LATER, later);
-      const token = randomBytes(24).toString('hex');
-      const running = await startServe({
-        library: path.join(tmp, 'library'),
-        model: modelDir,
-        modelsDir: path.join(tmp, 'models'),
-        port: 0,
-        token,
-        staticDir: RENDERER,
-        allowDownload: false,
-        out: () => {},
-        log: (line) => process.stderr.write(`  [server:text] ${line}\n`),
-      });
-      const request = await playwright.request.newContext({ baseURL: running.server.url, extraHTTPHeaders: { Authorization: `Bearer ${running.server.token ?? token}` } });
-      const call = async <T>(name: string, args: unknown = {}): Promise<T> => {
-        const r = await request.post(`api/call/${name}`, { data: args });
-        if (!r.ok()) throw new Error(`${name} answered ${r.status()}: ${(await r.text()).slice(0, 300)}`);
-        return (await r.json()) as T;
-      };
-      try {
-        await call('roots:add', { path: photos });
-        await call('index:start', { roots: [photos] });
-        const deadline = Date.now() + 150_000;
-        while ((await call('index:last')) === null) {
-          if (Date.now() > deadline) throw new Error('the text library was not indexed within 150 s');
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        await use({ url: running.server.url, entryUrl: running.server.openUrl, photos, colours, call, request });
-      } finally {
-        await request.dispose().catch(() => {});
-        await running.stop().catch(() => {});
-        if (process.env.SOUTU_E2E_KEEP !== '1') await rm(tmp, { recursive: true, force: true }).catch(() => {});
-      }
+      await serveFolder(playwright, { tmp, photos, colours, modelDir, label: 'server:text', index: true, indexTimeoutMs: 150_000 }, use);
     },
     { scope: 'worker', timeout: 240_000 },
   ],

@@ -5,22 +5,20 @@
 // in Matroska: it errors when tried) plays through a converted copy, still from inside its matching segment; a Live
 // Photo plays its motion over the still; /media/full answers a Range request with exactly those bytes.
 //
-// Its own library (the shared one holds no video), made as e2e/browser/text-in-photos.spec.ts makes its own: the
-// same src/ imports, a token, serve in-process. The clips are made with Debian's ffmpeg (video-test-clips.ts).
-import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+// Its own library (the shared one holds no video), served by serve-fixture.ts's serveFolder as the shared one is.
+// The clips are made with Debian's ffmpeg (video-test-clips.ts).
+import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { REPO_ROOT, writeColourImages } from '../../src/main/core/testing/fixtures.js';
+import { writeColourImages } from '../../src/main/core/testing/fixtures.js';
 import { makeTestModel } from '../../src/main/core/testing/test-models.js';
 import { HAVE_SYSTEM_FFMPEG, makeColourClip } from '../../src/main/core/video/video-test-clips.js';
-import { startServe } from '../../src/server/serve.js';
 import type { SearchHit } from '../../src/shared/types.js';
 import { checkAxe, foreignText, gotoPage, shot } from '../browser-helpers.js';
 import { expect, test as appTest, type Served } from './app-fixture.js';
+import { serveFolder } from './serve-fixture.js';
 
-const RENDERER = path.join(REPO_ROOT, 'out', 'renderer');
 /** Red from 5 to 10 s in each of the three red clips. */
 const RED = { from: 5, to: 10 };
 const ORANGE = { from: 4, to: 8 };
@@ -45,38 +43,7 @@ const test = appTest.extend<object, { served: Served }>({
       // A Live Photo: the still and its same-named 2 s motion clip.
       await copyFile(stills.purple, path.join(clips, 'IMG_0001.JPG'));
       await makeColourClip(path.join(clips, 'IMG_0001.MOV'), [{ color: 'purple', seconds: 1 }, { color: 'magenta', seconds: 1 }], { codec: 'h264' });
-      const token = randomBytes(24).toString('hex');
-      const running = await startServe({
-        library: path.join(tmp, 'library'),
-        model: modelDir,
-        modelsDir: path.join(tmp, 'models'),
-        port: 0,
-        token,
-        staticDir: RENDERER,
-        allowDownload: false,
-        out: () => {},
-        log: (line) => process.stderr.write(`  [server:video] ${line}\n`),
-      });
-      const request = await playwright.request.newContext({ baseURL: running.server.url, extraHTTPHeaders: { Authorization: `Bearer ${running.server.token ?? token}` } });
-      const call = async <T>(name: string, args: unknown = {}): Promise<T> => {
-        const r = await request.post(`api/call/${name}`, { data: args });
-        if (!r.ok()) throw new Error(`${name} answered ${r.status()}: ${(await r.text()).slice(0, 300)}`);
-        return (await r.json()) as T;
-      };
-      try {
-        await call('roots:add', { path: photos });
-        await call('index:start', { roots: [photos] });
-        const deadline = Date.now() + 150_000;
-        while ((await call('index:last')) === null) {
-          if (Date.now() > deadline) throw new Error('the video library was not indexed within 150 s');
-          await new Promise((r) => setTimeout(r, 200));
-        }
-        await use({ url: running.server.url, entryUrl: running.server.openUrl, photos, colours, call, request });
-      } finally {
-        await request.dispose().catch(() => {});
-        await running.stop().catch(() => {});
-        if (process.env.SOUTU_E2E_KEEP !== '1') await rm(tmp, { recursive: true, force: true }).catch(() => {});
-      }
+      await serveFolder(playwright, { tmp, photos, colours, modelDir, label: 'server:video', index: true, indexTimeoutMs: 150_000 }, use);
     },
     { scope: 'worker', timeout: 240_000 },
   ],
